@@ -1,0 +1,42 @@
+"""Stage 5, the warehouse models: dbt staging -> intermediate -> marts, one lineage graph."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from pipeline.resources import RoleprintConfig, dbt_env_for, dbt_project
+
+
+class RoleprintDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt models by their layer folder (staging / intermediate / marts)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else None
+        return f"dbt_{layer}" if layer else "dbt"
+
+
+translator = RoleprintDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    # dbt is the only writer while it runs: no Python stage shares the file with it
+    pool="duckdb_writer",
+)
+def roleprint_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, roleprint: RoleprintConfig
+):
+    # dbt's profile reads the warehouse path from the environment of the dbt process
+    os.environ.update(dbt_env_for(roleprint.settings()))
+    yield from dbt.cli(["build"], context=context).stream()

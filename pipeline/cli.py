@@ -1,0 +1,188 @@
+"""`roleprint` command line: run the pipeline, prepare the dbt manifest, start the UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.settings import DBT_PROJECT_DIR, PROJECT_DIR, Settings
+
+
+def prepare_dbt(quiet: bool = True) -> Path:
+    """Write dbt_project/target/manifest.json, which `@dbt_assets` reads at import."""
+    from pipeline.resources import dbt_executable
+
+    cmd = [
+        dbt_executable(),
+        "parse",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    if quiet:
+        cmd.append("--quiet")
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(
+            f"dbt parse failed (exit {done.returncode}): fix the dbt project above, then rerun"
+        )
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def _apply_args_to_env(args: argparse.Namespace) -> None:
+    if args.source:
+        os.environ["ROLEPRINT_SOURCES"] = os.pathsep.join(args.source)
+    if args.data_dir:
+        os.environ["ROLEPRINT_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.batch_id:
+        os.environ["ROLEPRINT_BATCH_ID"] = args.batch_id
+    if args.taxonomy:
+        os.environ["ROLEPRINT_TAXONOMY"] = str(Path(args.taxonomy).resolve())
+    if args.no_dedup:
+        os.environ["ROLEPRINT_DEDUP"] = "false"
+
+
+def _summary(settings: Settings) -> str:
+    import duckdb
+
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        batch = con.execute(
+            "SELECT batch_id FROM raw.ingest_runs ORDER BY ingested_at DESC LIMIT 1"
+        ).fetchone()[0]
+        acc = con.execute(
+            "SELECT sum(records_read), sum(loaded), sum(quarantined), sum(duplicates) FROM raw.ingest_accounting WHERE batch_id = ?",
+            [batch],
+        ).fetchone()
+        reasons = con.execute(
+            "SELECT source_uri || ' (' || locator || '): ' || reason FROM raw.quarantine WHERE batch_id = ? ORDER BY source_uri, locator LIMIT 5",
+            [batch],
+        ).fetchall()
+        postings, analysed = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_analysed) FROM clean.postings WHERE batch_id = ?",
+            [batch],
+        ).fetchone()
+        items = con.execute(
+            "SELECT count(*) FROM clean.responsibilities WHERE batch_id = ?", [batch]
+        ).fetchone()[0]
+        split = con.execute(
+            "SELECT role_type, count(*) FROM clean.posting_role_types WHERE batch_id = ? GROUP BY 1 ORDER BY 2 DESC",
+            [batch],
+        ).fetchall()
+    lines = [
+        f"batch {batch}: records read {acc[0]}, loaded {acc[1]}, quarantined {acc[2]}, duplicate ids {acc[3]}",
+        *(f"  quarantined: {r[0]}" for r in reasons),
+        f"postings {postings} (analysed {analysed}), responsibilities {items}",
+        "role types: " + ", ".join(f"{k} {v}" for k, v in split),
+        f"warehouse (analysts' snapshot): {settings.published_path}",
+        f"report: {settings.reports_dir / 'latest' / 'report.md'} and report.html",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _apply_args_to_env(args)
+    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        prepare_dbt()
+    import dagster as dg
+
+    from pipeline.definitions import defs, settings
+
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+    result = defs.get_job_def("refresh_warehouse").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        checks = [
+            f"{e.event_specific_data.asset_check_evaluation.asset_key.to_user_string()}:{e.event_specific_data.asset_check_evaluation.check_name}"
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+            and not e.event_specific_data.asset_check_evaluation.passed
+        ]
+        print(
+            f"roleprint run FAILED: failed steps {failed}; failed checks {checks}", file=sys.stderr
+        )
+        print("The previous published snapshot and report were left in place.", file=sys.stderr)
+        return 1
+    print(_summary(settings))
+    return 0
+
+
+def cmd_prepare(_: argparse.Namespace) -> int:
+    print(f"dbt manifest: {prepare_dbt()}")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        prepare_dbt()
+    dagster = Path(sys.executable).parent / "dagster"
+    cmd = [
+        str(dagster),
+        "dev",
+        "-w",
+        str(PROJECT_DIR / "workspace.yaml"),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    # started in the foreground with default signal handling, so Ctrl-C stops it cleanly
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.call(cmd, cwd=PROJECT_DIR)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="roleprint", description="Job postings -> responsibilities analysis."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialise the whole pipeline once")
+    run.add_argument(
+        "--source",
+        action="append",
+        help="file or directory of postings, optionally name=path (repeatable)",
+    )
+    run.add_argument(
+        "--data-dir",
+        help="where the warehouse and reports go (default ./data or ROLEPRINT_DATA_DIR)",
+    )
+    run.add_argument("--batch-id", help="batch id (default: a date in the source path, else today)")
+    run.add_argument(
+        "--taxonomy", help="taxonomy YAML (default: the bundled AI-engineering taxonomy)"
+    )
+    run.add_argument(
+        "--no-dedup",
+        action="store_true",
+        help="count duplicate postings (to reproduce sources that did not dedupe)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    prep = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
+    prep.set_defaults(func=cmd_prepare)
+
+    ui = sub.add_parser("ui", help="start the Dagster UI")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Dagster resources, configured in one place from the environment (see `pipeline.settings`)."""
+
+import json
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject
+from dagster_duckdb import DuckDBResource
+
+from pipeline.settings import DBT_PROJECT_DIR, Settings, SourceSpec
+from pipeline.warehouse import ensure_tables
+
+
+class RoleprintConfig(dg.ConfigurableResource):
+    """What a run reads and where it writes. Defaults come from ROLEPRINT_* variables."""
+
+    data_dir: str
+    sources: list[str]
+    taxonomy_path: str | None = None
+    batch_id: str | None = None
+    dedup: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RoleprintConfig":
+        return cls(
+            data_dir=str(settings.data_dir),
+            sources=[str(s) for s in settings.sources],
+            taxonomy_path=str(settings.taxonomy_path) if settings.taxonomy_path else None,
+            batch_id=settings.batch_id,
+            dedup=settings.dedup,
+        )
+
+    def settings(self, sources: list[str] | None = None, batch_id: str | None = None) -> Settings:
+        return Settings(
+            data_dir=Path(self.data_dir),
+            sources=tuple(SourceSpec.parse(s) for s in (sources or self.sources)),
+            taxonomy_path=Path(self.taxonomy_path) if self.taxonomy_path else None,
+            batch_id=batch_id or self.batch_id,
+            dedup=self.dedup,
+        )
+
+
+class Warehouse(DuckDBResource):
+    """The working DuckDB file. Python stages and dbt write it one at a time (in-process
+    executor, one run at a time); analysts read the published copy instead."""
+
+    @contextmanager
+    def connect(self):
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with self.get_connection() as con:
+            ensure_tables(con)
+            yield con
+
+    def current_batch(self) -> str:
+        """The batch of the latest ingest: downstream stages process what was ingested last."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT batch_id FROM raw.ingest_runs ORDER BY ingested_at DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            raise dg.Failure("no batch has been ingested yet: materialise raw_postings first")
+        return row[0]
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_env_for(settings: Settings) -> dict[str, str]:
+    return {"ROLEPRINT_DUCKDB_PATH": str(settings.warehouse_path.resolve())}
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (a venv not activated still finds its own dbt)."""
+    sibling = Path(sys.executable).parent / "dbt"
+    return str(sibling) if sibling.exists() else (shutil.which("dbt") or "dbt")
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    return {
+        "roleprint": RoleprintConfig.from_settings(settings),
+        "warehouse": Warehouse(database=str(settings.warehouse_path)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        ),
+    }
+
+
+def describe(settings: Settings) -> str:
+    return json.dumps(
+        {
+            "data_dir": str(settings.data_dir),
+            "sources": [str(s) for s in settings.sources],
+            "warehouse": str(settings.warehouse_path),
+            "dedup": settings.dedup,
+        }
+    )

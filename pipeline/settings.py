@@ -1,0 +1,117 @@
+"""Run settings, read in one place from the environment (with defaults).
+
+Every knob a user may turn lives here, so the Dagster resources, the CLI and the tests agree on
+names and defaults. Nothing secret is read: roleprint needs no credentials yet.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+SAMPLE_POSTINGS_DIR = PACKAGE_DIR / "sample_data" / "postings"
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_DATE_IN_PATH = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+def parse_bool(value: str | None, default: bool, name: str) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r} is not a boolean: use one of true/false/1/0/yes/no")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One input location: a file or a directory of posting files, under a source name."""
+
+    name: str
+    path: Path
+
+    @classmethod
+    def parse(cls, text: str) -> SourceSpec:
+        """`name=path` or just `path` (the name is then the last path component)."""
+        name, sep, path = text.partition("=")
+        if not sep or "/" in name or os.sep in name:
+            path, name = text, ""
+        resolved = Path(path).expanduser()
+        if not name:
+            name = "sample" if resolved.resolve() == SAMPLE_POSTINGS_DIR else resolved.stem
+        return cls(name=name, path=resolved)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.path}"
+
+
+def default_batch_id(sources: list[SourceSpec], now: datetime | None = None) -> str:
+    """A date named in the sources' paths (e.g. `.../2026-02-04/postings`), else today (UTC).
+
+    Scraped batches are usually stored under their scrape date, so a rerun of the same folder
+    lands in the same batch and replaces it instead of adding a copy.
+    """
+    dates = sorted({m for s in sources for m in _DATE_IN_PATH.findall(str(s.path))})
+    if len(dates) == 1:
+        return dates[0]
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    sources: tuple[SourceSpec, ...]
+    taxonomy_path: Path | None = None
+    batch_id: str | None = None
+    dedup: bool = True
+    schedule_cron: str = "0 2 * * *"
+    inbox_dir: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse" / "roleprint.duckdb"
+
+    @property
+    def published_path(self) -> Path:
+        return self.data_dir / "published" / "roleprint.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def inbox(self) -> Path:
+        return self.inbox_dir or self.data_dir / "inbox"
+
+    def resolved_batch_id(self) -> str:
+        return self.batch_id or default_batch_id(list(self.sources))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        raw_sources = [s for s in env.get("ROLEPRINT_SOURCES", "").split(os.pathsep) if s.strip()]
+        sources = tuple(SourceSpec.parse(s.strip()) for s in raw_sources) or (
+            SourceSpec("sample", SAMPLE_POSTINGS_DIR),
+        )
+        taxonomy = env.get("ROLEPRINT_TAXONOMY") or None
+        inbox = env.get("ROLEPRINT_INBOX") or None
+        return cls(
+            data_dir=Path(env.get("ROLEPRINT_DATA_DIR") or PROJECT_DIR / "data").expanduser(),
+            sources=sources,
+            taxonomy_path=Path(taxonomy).expanduser() if taxonomy else None,
+            batch_id=env.get("ROLEPRINT_BATCH_ID") or None,
+            dedup=parse_bool(env.get("ROLEPRINT_DEDUP"), True, "ROLEPRINT_DEDUP"),
+            schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
+            inbox_dir=Path(inbox).expanduser() if inbox else None,
+        )

@@ -1,0 +1,183 @@
+"""Map records of any source shape onto the `raw.postings` contract.
+
+A field mapping lists, per canonical field, the source keys to try in order (dotted paths reach
+into nested objects). The default covers the common shapes (the field guide's YAML, schema.org
+JobPosting names, typical job-board exports); a source may pass its own. Keys the mapping used
+are consumed; everything else is kept as JSON in `extra`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+DEFAULT_FIELD_MAP: dict[str, tuple[str, ...]] = {
+    "posting_id": ("job_id", "posting_id", "id", "ref", "posting_ref", "jobId", "meta.job_id"),
+    "title": ("title", "job_title", "role", "position.title", "jobTitle", "name"),
+    "company": (
+        "company",
+        "company_name",
+        "employer",
+        "company.name",
+        "hiringOrganization.name",
+        "organization",
+    ),
+    "location": ("location", "city", "job_location", "jobLocation.address.addressLocality"),
+    "posted_date": ("posted_date", "date_posted", "datePosted", "published", "posted_on", "date"),
+    "description": (
+        "description",
+        "description_html",
+        "body",
+        "content",
+        "job_description",
+        "text",
+    ),
+    "responsibilities": ("position.responsibilities", "responsibilities"),
+    "role_type": ("position.ai_type.type", "ai_type.type", "role_type"),
+}
+
+ROLE_TYPES = ("ai-first", "ai-support", "ml-first", "unknown")
+_HTML_HINT = re.compile(r"<(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b[^>]*>", re.I)
+
+
+class RecordError(ValueError):
+    """A record that cannot become a posting; its message is the quarantine reason."""
+
+
+def _lookup(record: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
+    node: Any = record
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _first(record: Mapping[str, Any], keys: tuple[str, ...], used: set[str]) -> Any:
+    """The first non-empty value among `keys`. Top-level keys read are marked used; nested
+    objects stay whole in `extra` since the rest of them is still unmapped."""
+    for key in keys:
+        found, value = _lookup(record, key)
+        if found and value is not None and value != "":
+            if "." not in key:
+                used.add(key)
+            return value
+    return None
+
+
+def _as_text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float | bool):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise RecordError(f"field {field!r} has type {type(value).__name__}, expected text")
+
+
+def parse_date(value: Any) -> date | None:
+    """ISO dates, ISO datetimes (with Z/offset), YAML dates; None when not a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    for fmt in ("%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def content_hash(*parts: str | None) -> str:
+    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def normalise_role_type(value: Any) -> str:
+    text = (
+        str(value).strip().lower().replace("_", "-").replace(" ", "-") if value else ""
+    ) or "unknown"
+    return text if text in ROLE_TYPES else "unknown"
+
+
+def map_record(
+    record: Mapping[str, Any], field_map: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """One source record -> the mapped columns of raw.postings (without batch/source/ingest info).
+
+    Raises RecordError with a readable reason when the record cannot be a posting.
+    """
+    fields = {**DEFAULT_FIELD_MAP, **(field_map or {})}
+    used: set[str] = set()
+    values = {name: _first(record, keys, used) for name, keys in fields.items()}
+
+    title = _as_text(values["title"], "title")
+    company = values["company"]
+    company = _as_text(company.get("name") if isinstance(company, Mapping) else company, "company")
+    location = values["location"]
+    if isinstance(location, list):
+        location = "; ".join(str(x) for x in location if x)
+    location = _as_text(location, "location")
+    description = _as_text(values["description"], "description")
+
+    responsibilities = values["responsibilities"]
+    if responsibilities is not None:
+        if not isinstance(responsibilities, list):
+            raise RecordError("field 'responsibilities' is not a list")
+        responsibilities = [
+            str(r).strip() for r in responsibilities if r is not None and str(r).strip()
+        ]
+
+    if description is None and responsibilities is None:
+        raise RecordError("no description (looked for: " + ", ".join(fields["description"]) + ")")
+    if title is None and description is None:
+        raise RecordError("neither a title nor a description")
+
+    source_id = _as_text(values["posting_id"], "posting_id")
+    raw_hash = content_hash(canonical_json(record))
+    posting_id = source_id or "h_" + content_hash(title, company, description)[:16]
+
+    extra = {k: v for k, v in record.items() if k not in used}
+    if values["posted_date"] is not None and parse_date(values["posted_date"]) is None:
+        extra["posted_date_unparsed"] = values["posted_date"]
+
+    if description is None:
+        description_format = "none"
+    elif _HTML_HINT.search(description):
+        description_format = "html"
+    else:
+        description_format = "text"
+
+    return {
+        "posting_id": posting_id,
+        "title": title,
+        "company": company,
+        "location": location,
+        "posted_date": parse_date(values["posted_date"]),
+        "description_raw": description,
+        "description_format": description_format,
+        "raw_hash": raw_hash,
+        "extra": canonical_json(extra) if extra else None,
+        "precomputed_responsibilities": responsibilities,
+        "precomputed_role_type": normalise_role_type(values["role_type"])
+        if responsibilities is not None
+        else None,
+    }

@@ -1,0 +1,222 @@
+"""Text normalisation as Polars expressions: raw description -> clean plain text.
+
+Order matters and each step is its own function so it can be tested on small literals:
+HTML -> text (keeping list structure as "- " bullets), entity decoding, mojibake repair,
+Unicode NFKC and typographic quotes, unwrapping of hard-wrapped lines, whitespace, PII redaction.
+Only the rare rows that need a Python library (entities beyond the common ones, mojibake)
+are handed to Python, and only those rows.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ftfy
+import polars as pl
+
+# --- HTML --------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = r"p|div|section|article|header|footer|ul|ol|table|tr|blockquote|h[1-6]"
+_COMMON_ENTITIES = {
+    "&nbsp;": " ",
+    "&amp;": "&",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&quot;": '"',
+    "&#39;": "'",
+    "&#x27;": "'",
+    "&apos;": "'",
+    "&rsquo;": "'",
+    "&lsquo;": "'",
+    "&ldquo;": '"',
+    "&rdquo;": '"',
+    "&ndash;": "-",
+    "&mdash;": "-",
+    "&hellip;": "...",
+    "&bull;": "-",
+}
+
+
+def _python_rows(expr: pl.Expr, needs: str, fn) -> pl.Expr:
+    """Apply a Python str->str function only to the rows matching regex `needs`."""
+
+    def apply(series: pl.Series) -> pl.Series:
+        mask = series.str.contains(needs).fill_null(False)
+        if not mask.any():
+            return series
+        values = series.to_list()
+        for i in mask.arg_true().to_list():
+            values[i] = fn(values[i])
+        return pl.Series(series.name, values, dtype=pl.String)
+
+    return expr.map_batches(apply, return_dtype=pl.String)
+
+
+def html_to_text(expr: pl.Expr) -> pl.Expr:
+    """HTML to plain text: list items become "- " bullets, block ends become blank lines."""
+    return (
+        expr.str.replace_all(
+            r"(?is)<(script|style|noscript)\b.*?</(script|style|noscript)\s*>", " "
+        )
+        .str.replace_all(r"(?s)<!--.*?-->", " ")
+        .str.replace_all(r"\r\n?", "\n")
+        # source newlines inside HTML are layout, not structure
+        .str.replace_all(r"\s*\n\s*", " ")
+        .str.replace_all(r"(?i)<li\b[^>]*>", "\n- ")
+        .str.replace_all(r"(?i)</li\s*>", "\n")
+        .str.replace_all(r"(?i)<br\s*/?>", "\n")
+        .str.replace_all(rf"(?i)</?({_BLOCK_TAGS})\b[^>]*>", "\n\n")
+        .str.replace_all(r"<[^>]+>", "")
+    )
+
+
+def decode_entities(expr: pl.Expr) -> pl.Expr:
+    common = expr.str.replace_many(list(_COMMON_ENTITIES), list(_COMMON_ENTITIES.values()))
+    return _python_rows(common, r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);", html.unescape)
+
+
+# Sequences that only appear when UTF-8 bytes were decoded as Windows-1252 / Latin-1.
+MOJIBAKE_HINT = r"(â€|Ã[\x{80}-\x{BF}A-Za-z]|Â[\s\x{80}-\x{BF}]|ðŸ)"
+
+
+def repair_mojibake(expr: pl.Expr) -> pl.Expr:
+    return _python_rows(expr, MOJIBAKE_HINT, lambda s: ftfy.fix_text(s, normalization="NFC"))
+
+
+_TYPOGRAPHY = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u00a0": " ",
+    "\u200b": "",
+    "\ufeff": "",
+    "\u2022": "-",
+    "\u25cf": "-",
+    "\u25aa": "-",
+    "\u25e6": "-",
+    "\u2023": "-",
+    "\u00b7": "-",
+}
+
+
+def unicode_normalise(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.normalize("NFKC")
+        .str.replace_many(list(_TYPOGRAPHY), list(_TYPOGRAPHY.values()))
+        .str.replace_all(r"\r\n?", "\n")
+        .str.replace_all("\t", "    ")
+    )
+
+
+# --- layout ------------------------------------------------------------------------------------
+
+BULLET = r"(?:[-*+]|\d{1,2}[.)])"
+# A document is hard-wrapped when it has many lines and they stop at a common width.
+_WRAP_MIN_LINES = 8
+
+
+def is_hard_wrapped(expr: pl.Expr) -> pl.Expr:
+    lengths = expr.str.split("\n").list.eval(pl.element().str.len_chars())
+    longest = lengths.list.max()
+    near_width = lengths.list.eval(
+        (pl.element() >= pl.element().max() * 0.8).cast(pl.Int32)
+    ).list.sum()
+    return (
+        (lengths.list.len() >= _WRAP_MIN_LINES) & (longest <= 100) & (near_width >= 5)
+    ).fill_null(False)
+
+
+def unwrap_lines(expr: pl.Expr, hard_wrapped: pl.Expr) -> pl.Expr:
+    """Join lines that a scraper or e-mail client broke mid-sentence.
+
+    - a word split at a line end ("fine-" / "tuning") is rejoined ("fine-tuning");
+    - an indented line under a non-blank, non-bullet continuation belongs to the line above;
+    - a line starting in lower case continues a long line above it;
+    - in hard-wrapped documents, a line above that ends near the wrap width without
+      sentence punctuation continues on the next line.
+    Bullets and headings always start a new line.
+    """
+    joined = (
+        expr.str.replace_all(r"([A-Za-z])-\n[ ]*([A-Za-z])", "$1-$2")
+        .str.replace_all(r"([^\n]{20})\n[ ]+([^\s\-*+\d#])", "$1 $2")
+        .str.replace_all(r"([^\n:]{40}[^\n.:!?])\n[ ]*(\p{Ll})", "$1 $2")
+    )
+    wrapped = joined.str.replace_all(r"([^\n]{40}[^\n.:!?;])\n[ ]*([^\s\-*+#]|\d+[^.)\d])", "$1 $2")
+    # a second pass catches runs the first could not see (a match consumes one char of the next line)
+    wrapped = wrapped.str.replace_all(
+        r"([^\n]{40}[^\n.:!?;])\n[ ]*([^\s\-*+#]|\d+[^.)\d])", "$1 $2"
+    )
+    return pl.when(hard_wrapped).then(wrapped).otherwise(joined)
+
+
+def tidy_whitespace(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.replace_all(r"([^\s])[ ]{2,}", "$1 ")
+        .str.replace_all(r"[ ]+\n", "\n")
+        .str.replace_all(r"\n{3,}", "\n\n")
+        .str.strip_chars()
+    )
+
+
+# --- PII ---------------------------------------------------------------------------------------
+
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+# International (+CC ...) or North-American (555) 010-2030 / 555-010-2030 / 555.010.2030 forms;
+# ranges of years or salaries do not have these separators, so they are left alone.
+PHONE = (
+    r"(?:\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{2,4}){1,4})"
+    r"|(?:\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4})"
+    r"|(?:\b\d{3}[.\-]\d{3}[.\-]\d{4}\b)"
+)
+
+
+def count_pii(expr: pl.Expr) -> pl.Expr:
+    return (
+        (expr.str.count_matches(EMAIL) + expr.str.count_matches(PHONE)).fill_null(0).cast(pl.Int32)
+    )
+
+
+def redact_pii(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_all(EMAIL, "[email]").str.replace_all(PHONE, "[phone]")
+
+
+# --- language ----------------------------------------------------------------------------------
+
+# Function words are the most reliable cheap signal: frequent, short, language-specific.
+STOPWORDS = {
+    "en": "the and to of you with for our will are your we this that is in on as be",
+    "de": "und der die das mit für wir du ist zu von den sie ein eine bei auf deine im",
+    "fr": "et le la les des pour vous nous avec une est dans sur du au votre",
+    "es": "y el los las para con una que del por en su tu como es nuestro",
+    "nl": "en de het van een voor met wij je jouw zijn op te bij",
+    "pt": "e o os as para com uma que do da em você nossa é na",
+    "it": "e il la le per con una che del della di un sono nel tua",
+}
+
+
+def detect_language(expr: pl.Expr, min_hits: int = 5) -> pl.Expr:
+    lowered = expr.str.to_lowercase()
+    hits = {
+        lang: lowered.str.count_matches(r"\b(" + "|".join(words.split()) + r")\b").fill_null(0)
+        for lang, words in STOPWORDS.items()
+    }
+    best = pl.lit("unknown")
+    best_hits = pl.lit(min_hits - 1)
+    # chained when/then keeps the first language with the highest count (dict order breaks ties)
+    for lang, count in hits.items():
+        best = pl.when(count > best_hits).then(pl.lit(lang)).otherwise(best)
+        best_hits = pl.max_horizontal(best_hits, count)
+    return best
+
+
+# --- the whole chain ---------------------------------------------------------------------------
+
+
+def description_text(raw: pl.Expr, fmt: pl.Expr) -> pl.Expr:
+    """Raw description (text or HTML) -> normalised text before PII redaction."""
+    text = pl.when(fmt == "html").then(html_to_text(raw)).otherwise(raw)
+    text = unicode_normalise(repair_mojibake(decode_entities(text)))
+    return tidy_whitespace(unwrap_lines(text, is_hard_wrapped(text)))
