@@ -14,7 +14,7 @@ $(UV):
 	$(BIN)/python -m pip install --quiet uv==0.13.9
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --extra dev --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --compile-bytecode --extra dev --quiet
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

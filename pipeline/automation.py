@@ -64,9 +64,7 @@ def inbox_sensor(settings: Settings) -> dg.SensorDefinition:
         context.update_cursor(json.dumps(current))
         return dg.RunRequest(
             run_key=run_key,
-            run_config={
-                "ops": {"raw_postings": {"config": {"sources": [f"inbox={p}" for p in new]}}}
-            },
+            run_config={"ops": {"ingest": {"config": {"sources": [f"inbox={p}" for p in new]}}}},
             tags=WRITER_TAGS,
         )
 

@@ -13,25 +13,29 @@ from pipeline.automation import inbox_sensor, nightly_schedule, refresh_job
 from pipeline.resources import build_resources
 from pipeline.settings import Settings
 
-settings = Settings.from_env()
 
-defs = dg.Definitions(
-    assets=[
-        ingest,
-        clean_postings,
-        responsibilities,
-        taxonomy,
-        responsibility_labels,
-        posting_role_types,
-        roleprint_dbt_models,
-        report,
-        published_warehouse,
-    ],
-    asset_checks=ALL_CHECKS,
-    jobs=[refresh_job],
-    schedules=[nightly_schedule(settings)],
-    sensors=[inbox_sensor(settings)],
-    resources=build_resources(settings),
-    # one step at a time: DuckDB allows a single writer per file
-    executor=dg.in_process_executor,
-)
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[
+            ingest,
+            clean_postings,
+            responsibilities,
+            taxonomy,
+            responsibility_labels,
+            posting_role_types,
+            roleprint_dbt_models,
+            report,
+            published_warehouse,
+        ],
+        asset_checks=ALL_CHECKS,
+        jobs=[refresh_job],
+        schedules=[nightly_schedule(settings)],
+        sensors=[inbox_sensor(settings)],
+        resources=build_resources(settings),
+        # one step at a time: DuckDB allows a single writer per file
+        executor=dg.in_process_executor,
+    )
+
+
+settings = Settings.from_env()
+defs = build_definitions(settings)

@@ -22,6 +22,7 @@ class RoleprintConfig(dg.ConfigurableResource):
     taxonomy_path: str | None = None
     batch_id: str | None = None
     dedup: bool = True
+    extractor: str = "rules"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RoleprintConfig":
@@ -31,6 +32,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             taxonomy_path=str(settings.taxonomy_path) if settings.taxonomy_path else None,
             batch_id=settings.batch_id,
             dedup=settings.dedup,
+            extractor=settings.extractor,
         )
 
     def settings(self, sources: list[str] | None = None, batch_id: str | None = None) -> Settings:
@@ -40,6 +42,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             taxonomy_path=Path(self.taxonomy_path) if self.taxonomy_path else None,
             batch_id=batch_id or self.batch_id,
             dedup=self.dedup,
+            extractor=self.extractor,
         )
 
 

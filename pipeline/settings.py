@@ -74,6 +74,7 @@ class Settings:
     taxonomy_path: Path | None = None
     batch_id: str | None = None
     dedup: bool = True
+    extractor: str = "rules"
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -112,6 +113,7 @@ class Settings:
             taxonomy_path=Path(taxonomy).expanduser() if taxonomy else None,
             batch_id=env.get("ROLEPRINT_BATCH_ID") or None,
             dedup=parse_bool(env.get("ROLEPRINT_DEDUP"), True, "ROLEPRINT_DEDUP"),
+            extractor=env.get("ROLEPRINT_EXTRACTOR") or "rules",
             schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
             inbox_dir=Path(inbox).expanduser() if inbox else None,
         )

@@ -68,7 +68,7 @@ def raw_postings_accounting(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
-    asset="raw_postings",
+    asset="raw_quarantine",
     blocking=False,
     description="GX suite quarantine: every quarantined record has a reason.",
 )

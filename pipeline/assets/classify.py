@@ -75,12 +75,13 @@ def taxonomy(roleprint: RoleprintConfig, warehouse: Warehouse):
     with warehouse.connect() as con:
         replace_rows(con, "clean.taxonomy_categories", categories, "TRUE")
         replace_rows(con, "clean.taxonomy_subpatterns", subpatterns, "TRUE")
-    return dg.MaterializeResult(
-        metadata={
-            "taxonomy": tax.label,
-            "categories": categories.height,
-            "subpatterns": subpatterns.height,
-        }
+    yield dg.MaterializeResult(
+        asset_key="taxonomy",
+        metadata={"taxonomy": tax.label, "dagster/row_count": categories.height},
+    )
+    yield dg.MaterializeResult(
+        asset_key="taxonomy_subpatterns",
+        metadata={"taxonomy": tax.label, "dagster/row_count": subpatterns.height},
     )
 
 

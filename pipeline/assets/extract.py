@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipeline.extract import get_extractor
-from pipeline.resources import Warehouse
+from pipeline.resources import RoleprintConfig, Warehouse
 from pipeline.warehouse import read_batch, replace_batch
 
 
@@ -15,12 +15,12 @@ from pipeline.warehouse import read_batch, replace_batch
     metadata={"table": "clean.responsibilities"},
 )
 def responsibilities(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
+    context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
         postings = read_batch(con, "clean.postings", batch_id)
-        items = get_extractor()(postings)
+        items = get_extractor(roleprint.extractor)(postings)
         replace_batch(con, "clean.responsibilities", items, batch_id)
     covered = items["posting_id"].n_unique()
     context.log.info(

@@ -18,21 +18,35 @@ class IngestConfig(dg.Config):
     batch_id: str = ""
 
 
-@dg.asset(
+@dg.multi_asset(
     group_name="ingest",
-    kinds={"python", "duckdb"},
-    description="Every input record of the batch, mapped onto one contract; bad records are quarantined with their reason.",
-    metadata={
-        "table": "raw.postings",
-        "also_writes": "raw.quarantine, raw.ingest_accounting, raw.ingest_runs",
-    },
+    specs=[
+        dg.AssetSpec(
+            "raw_postings",
+            kinds={"python", "duckdb"},
+            description="Every input record of the batch that could be read, mapped onto one contract.",
+            metadata={"table": "raw.postings"},
+        ),
+        dg.AssetSpec(
+            "raw_quarantine",
+            kinds={"duckdb"},
+            description="Records that could not be loaded, each with its file, locator and reason.",
+            metadata={"table": "raw.quarantine"},
+        ),
+        dg.AssetSpec(
+            "raw_ingest_accounting",
+            kinds={"duckdb"},
+            description="Per file: records read = loaded + quarantined + duplicates.",
+            metadata={"table": "raw.ingest_accounting, raw.ingest_runs"},
+        ),
+    ],
 )
-def raw_postings(
+def ingest(
     context: dg.AssetExecutionContext,
     config: IngestConfig,
     roleprint: RoleprintConfig,
     warehouse: Warehouse,
-) -> dg.MaterializeResult:
+):
     settings = roleprint.settings(sources=config.sources or None, batch_id=config.batch_id or None)
     batch_id = settings.resolved_batch_id()
     now = datetime.now(UTC).replace(tzinfo=None)

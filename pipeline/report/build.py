@@ -68,7 +68,7 @@ def collect_figures(
     )
     examples = _rows(
         con,
-        "SELECT category, text FROM marts.representative_responsibilities ORDER BY category, example_rank",
+        "SELECT category, responsibility_text AS text FROM marts.representative_responsibilities ORDER BY category, example_rank",
     )
     role_types = _rows(
         con,
@@ -81,8 +81,9 @@ def collect_figures(
     )
     words = _rows(
         con,
-        """SELECT word, token_count, responsibilities_containing, word_rank
-           FROM marts.word_frequency ORDER BY word_rank LIMIT 30""",
+        """SELECT word, token_count, responsibilities_containing, word_rank, is_top_token, is_stem
+           FROM marts.word_frequency WHERE is_top_token OR is_stem
+           ORDER BY is_top_token DESC, word_rank, word""",
     )
     postings = sum(r["postings"] for r in role_types)
     responsibilities = sum(r["responsibility_count"] for r in categories)

@@ -63,7 +63,7 @@ def html_to_text(expr: pl.Expr) -> pl.Expr:
         # source newlines inside HTML are layout, not structure
         .str.replace_all(r"\s*\n\s*", " ")
         .str.replace_all(r"(?i)<li\b[^>]*>", "\n- ")
-        .str.replace_all(r"(?i)</li\s*>", "\n")
+        .str.replace_all(r"(?i)</li\s*>", "")
         .str.replace_all(r"(?i)<br\s*/?>", "\n")
         .str.replace_all(rf"(?i)</?({_BLOCK_TAGS})\b[^>]*>", "\n\n")
         .str.replace_all(r"<[^>]+>", "")

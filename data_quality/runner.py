@@ -1,0 +1,227 @@
+"""Run a roleprint suite with Great Expectations 1.x on a pandas (or polars) DataFrame.
+
+GX is imported lazily (it takes seconds) and its ephemeral context, pandas datasource, asset and
+batch definition are built once per process. Validation is serialised with a lock: the pandas
+datasource keeps one execution engine whose "active batch" is shared state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from data_quality.results import SAMPLE_SIZE, FailedExpectation, SuiteResult, json_safe
+from data_quality.suites import Check, Where, build_suite, render_where
+
+# Must be set before great_expectations is imported (it reads the variable at context creation).
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+_DATASOURCE = "roleprint_dq"
+_ASSET = "frame"
+_BATCH_DEFINITION = "whole_frame"
+# BASIC = counts + a partial list of unexpected values; no index lists, no value counts.
+_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
+
+
+@dataclass
+class _Gx:
+    context: Any
+    batch_definition: Any
+
+
+_lock = threading.Lock()
+_gx: _Gx | None = None
+
+
+def _get_gx() -> _Gx:
+    """The process-wide ephemeral GX context + pandas batch definition (built on first use)."""
+    global _gx
+    if _gx is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.enable_analytics(False)
+        context.variables.progress_bars = ProgressBarsConfig(
+            globally=False, metric_calculations=False
+        )
+        asset = context.data_sources.add_pandas(_DATASOURCE).add_dataframe_asset(_ASSET)
+        _gx = _Gx(context, asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION))
+    return _gx
+
+
+def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
+    """Validate ``df`` (pandas or polars DataFrame) against suite ``suite``.
+
+    ``params`` go to the suite builder (e.g. ``categories=[...]`` for responsibility_labels and
+    category_frequency). Raises ValueError for an unknown suite name or bad params.
+    """
+    checks = build_suite(suite, **params)
+    frame = _to_pandas(df)
+    row_count = len(frame)
+    frame, derive_errors = _add_derived_columns(_only_referenced_columns(frame, checks), checks)
+
+    with _lock:
+        gx_state = _get_gx()
+        expectations = [
+            _to_gx_expectation(i, check) for i, check in enumerate(checks) if i not in derive_errors
+        ]
+        import great_expectations as gx
+
+        batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(
+            gx.ExpectationSuite(name=suite, expectations=expectations),
+            result_format=_RESULT_FORMAT,
+        )
+
+    # GX does not return results in suite order; map them back through meta.
+    by_index = {int(r.expectation_config.meta["dq_index"]): r for r in validation.results}
+    failed: list[FailedExpectation] = []
+    for i, check in enumerate(checks):
+        if i in derive_errors:
+            failed.append(_failure(check, None, [], error=derive_errors[i]))
+            continue
+        result = by_index.get(i)
+        if result is None:
+            failed.append(_failure(check, None, [], error="no result returned by GX"))
+        elif not result.success:
+            failed.append(_failure_from_result(check, result))
+
+    return SuiteResult(
+        suite=suite,
+        success=not any(f.blocking for f in failed),
+        evaluated=len(checks),
+        failed=tuple(failed),
+        row_count=row_count,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _to_pandas(df: Any) -> pd.DataFrame:
+    if isinstance(df, pd.DataFrame):
+        return df
+    module = type(df).__module__
+    if module.startswith("polars"):
+        if hasattr(df, "collect"):  # LazyFrame
+            df = df.collect()
+        return df.to_pandas()
+    raise TypeError(f"run_suite expects a pandas or polars DataFrame, got {type(df).__name__}")
+
+
+def _only_referenced_columns(frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
+    """Drop the columns no check reads (raw text, list columns, JSON ...).
+
+    GX fingerprints every batch (memory_usage + hash_pandas_object, falling back to pickling
+    the whole frame when a column holds lists), twice per validation; on wide frames with
+    Arrow-backed strings that costs more than the expectations themselves. Derivations and
+    column-set checks name what they need, so nothing a check looks at is dropped.
+    """
+    wanted = set()
+    for check in checks:
+        wanted.update(check.reads)
+    keep = [c for c in frame.columns if c in wanted]
+    return frame if len(keep) == len(frame.columns) else frame[keep]
+
+
+def _add_derived_columns(
+    frame: pd.DataFrame, checks: list[Check]
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    derived: dict[str, pd.Series] = {}
+    errors: dict[int, str] = {}
+    for i, check in enumerate(checks):
+        if check.derive is None:
+            continue
+        try:
+            derived[check.kwargs["column"]] = check.derive(frame)
+        except KeyError as exc:
+            errors[i] = f"column {exc.args[0]!r} not found"
+        except Exception as exc:  # a broken frame must produce a failure, not a crash
+            errors[i] = f"{type(exc).__name__}: {exc}"
+    if derived:
+        frame = frame.assign(**derived)  # a copy: the caller's frame is never modified
+    return frame, errors
+
+
+def _to_gx_expectation(index: int, check: Check) -> Any:
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    kwargs = dict(check.kwargs)
+    if check.where is not None:
+        kwargs["row_condition"] = _gx_condition(check.where)
+    return get_expectation_impl(check.expectation)(**kwargs, meta={"dq_index": index})
+
+
+def _gx_condition(where: Where) -> Any:
+    from great_expectations.expectations.row_conditions import Column
+
+    column, op, value = where
+    col = Column(column)
+    if op == "==":
+        return col == value
+    if op == "!=":
+        return col != value
+    if op == "not_null":
+        return col.is_not_null()
+    if op == "is_null":
+        return col.is_null()
+    raise ValueError(f"unsupported row condition operator {op!r}")
+
+
+def _config_kwargs(check: Check) -> dict:
+    kwargs = json_safe(dict(check.kwargs))
+    if check.where is not None:
+        kwargs["row_condition"] = render_where(check.where)
+    return kwargs
+
+
+def _failure(
+    check: Check,
+    unexpected_count: int | None,
+    sample: list,
+    *,
+    error: str | None = None,
+) -> FailedExpectation:
+    return FailedExpectation(
+        expectation=check.expectation,
+        column=check.reported_column,
+        kwargs=_config_kwargs(check),
+        unexpected_count=unexpected_count,
+        unexpected_sample=json_safe(list(sample)[:SAMPLE_SIZE]),
+        blocking=check.blocking,
+        description=check.description,
+        error=error,
+    )
+
+
+def _failure_from_result(check: Check, result: Any) -> FailedExpectation:
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        return _failure(check, None, [], error=_exception_message(info))
+    # Multi-metric failures nest exception_info one level down (keyed by metric id).
+    nested = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    if nested:
+        return _failure(check, None, [], error=_exception_message(nested[0]))
+
+    res = result.result or {}
+    if "unexpected_count" in res:  # row-level (map) expectations
+        return _failure(check, int(res["unexpected_count"]), res.get("partial_unexpected_list", []))
+    if "partial_missing_list" in res:  # expect_column_distinct_values_to_contain_set
+        return _failure(check, res.get("missing_count"), res["partial_missing_list"])
+    details = res.get("details") or {}
+    missing = (details.get("mismatched") or {}).get("missing")
+    if missing is not None:  # expect_table_columns_to_match_set
+        return _failure(check, len(missing), missing)
+    # Aggregate expectations (row count, column dtype): report the observed value.
+    observed = res.get("observed_value")
+    return _failure(check, None, [] if observed is None else [observed])
+
+
+def _exception_message(info: dict) -> str:
+    message = str(info.get("exception_message") or "expectation raised an exception")
+    return message.removeprefix("Error: ").strip()

@@ -1,0 +1,319 @@
+"""Rules-based, multi-label category classifier for responsibilities.
+
+Scoring (all of it Polars expressions; the only Python loop is over the taxonomy's patterns,
+to build those expressions):
+
+1. Normalise each text once (``normalize_text_expr``): lower-case; every run of characters
+   that are not letters, digits or clause separators becomes one space ("AI-powered" ->
+   "ai powered", "CI/CD" -> "ci cd", "customer's" -> "customer"); commas, semicolons and colons become " , " so that the
+   items of a list ("product, data, engineering teams") do not run together into a phrase.
+   Null text becomes "" and ends up as ``other``.
+2. For every pattern of every category (category-level and sub-pattern patterns alike) find
+   the character offset of its first match (``str.find``; patterns with upper-case literals
+   get ``(?i)``). A match adds the pattern's weight to its category. A positive weight is
+   boosted by up to ``POSITION_BOOST`` (x1.5 at offset 0, decaying linearly to x1.0 at
+   ``POSITION_SPAN`` characters) because the head of a responsibility ("Collaborate with...",
+   "Fine-tune...", "Stay current with...") usually names the problem it addresses.
+   Negative weights (dampers for misleading contexts) are added unboosted.
+3. A category's raw score is the sum of its contributions, floored at 0, squashed into
+   [0, 1) with ``score = 1 - exp(-raw)``: one clear cue (weight 1.0) scores 0.63-0.78
+   depending on where it sits, two clear cues about 0.86 or more.
+4. Labels are the categories with ``score >= min_score`` (default 0.55, i.e. raw >= 0.8:
+   one clear cue, or several weak ones) and, after the first, ``score >= min_relative *``
+   the item's best score (default 0.7), so a weak side mention does not ride along with a
+   strong primary. At most ``max_labels`` per item, ordered by score (descending) then
+   taxonomy order, ranked 1..n. An item with no label gets one ``other`` row: rank 1,
+   score 0.0, null subpattern, empty evidence.
+5. ``subpattern`` is the category's sub-pattern with the largest positive contribution
+   (ties: taxonomy order), null when only category-level patterns matched; ``evidence`` is
+   the comma-separated ids of the category's matched positive-weight patterns, in taxonomy
+   order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Pattern, Taxonomy
+
+__all__ = [
+    "DEFAULT_MAX_LABELS",
+    "DEFAULT_MIN_RELATIVE",
+    "DEFAULT_MIN_SCORE",
+    "OUTPUT_SCHEMA",
+    "classifier_name",
+    "classify_responsibilities",
+    "classify_texts",
+    "normalize_text_expr",
+]
+
+DEFAULT_MAX_LABELS = 3
+DEFAULT_MIN_SCORE = 0.55
+DEFAULT_MIN_RELATIVE = 0.7
+POSITION_BOOST = 0.5
+POSITION_SPAN = 60.0
+
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "posting_id": pl.String(),
+    "position": pl.Int64(),
+    "category": pl.String(),
+    "subpattern": pl.String(),
+    "rank": pl.Int32(),
+    "score": pl.Float64(),
+    "classifier": pl.String(),
+    "evidence": pl.String(),
+}
+
+_ROW = "__row"
+_TEXT = "__text"
+
+
+def classifier_name(taxonomy: Taxonomy) -> str:
+    return f"rules:{taxonomy.label}"
+
+
+def normalize_text_expr(column: str = "text") -> pl.Expr:
+    """Lower-case, collapse punctuation and whitespace runs into single spaces, trim."""
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.replace_all(r"['\u2019]s\b", "")
+        .str.replace_all(r"[^\p{L}\p{N},;:]+", " ")
+        .str.replace_all(r"\s*[,;:][\s,;:]*", " , ")
+        .str.strip_chars(" ,")
+    )
+
+
+def _case_insensitive(regex: str) -> str:
+    """Make ``regex`` match the lower-cased text case-insensitively.
+
+    The text is already lower-case, so a pattern without upper-case literals matches as is;
+    only patterns with upper-case literals get the (slower to compile) ``(?i)`` flag.
+    """
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            # skip the escaped character, and a \p{...} / \P{...} class name
+            if regex[i + 1 : i + 2] in ("p", "P") and regex[i + 2 : i + 3] == "{":
+                end = regex.find("}", i)
+                i = end + 1 if end > 0 else len(regex)
+            else:
+                i += 2
+            continue
+        if ch.isupper():
+            return "(?i)" + regex
+        i += 1
+    return regex
+
+
+def _contribution(position: pl.Expr, weight: float) -> pl.Expr:
+    """Weight of a pattern given the offset of its first match (null: no match)."""
+    if weight <= 0:
+        return pl.when(position.is_not_null()).then(pl.lit(weight)).otherwise(pl.lit(0.0))
+    decay = (1.0 - position.cast(pl.Float64) / POSITION_SPAN).clip(0.0, 1.0)
+    return (
+        pl.when(position.is_not_null())
+        .then(weight * (1.0 + POSITION_BOOST * decay))
+        .otherwise(pl.lit(0.0))
+    )
+
+
+@dataclass
+class _Plan:
+    """Expressions in stages; each stage refers to the previous stages' columns by name,
+    which keeps every expression small (cheap to plan) however large the taxonomy is."""
+
+    find: list[pl.Expr] = field(default_factory=list)  # offset of first match per pattern
+    contrib: list[pl.Expr] = field(default_factory=list)  # weighted contribution per pattern
+    sums: list[pl.Expr] = field(default_factory=list)  # raw score and sub-pattern sums
+    summary: list[pl.Expr] = field(default_factory=list)  # score, evidence, best sub-pattern
+    structs: list[pl.Expr] = field(default_factory=list)  # one candidate label per category
+
+
+def _plan_category(plan: _Plan, cat: Category, ci: int, order: int) -> None:
+    every: list[str] = []
+    evidence: list[pl.Expr] = []
+    groups: list[tuple[str, list[str]]] = []
+
+    def add(pattern: Pattern) -> str:
+        k = len(plan.find)
+        pos, con = f"__p{k}", f"__c{k}"
+        plan.find.append(pl.col(_TEXT).str.find(_case_insensitive(pattern.regex)).alias(pos))
+        plan.contrib.append(_contribution(pl.col(pos), pattern.weight).alias(con))
+        every.append(con)
+        if pattern.weight > 0:
+            evidence.append(pl.when(pl.col(pos).is_not_null()).then(pl.lit(pattern.id)))
+        return con
+
+    for pattern in cat.patterns:
+        add(pattern)
+    for sub in cat.subpatterns:
+        cols = [add(p) for p in sub.patterns]
+        positive = [c for c, p in zip(cols, sub.patterns, strict=True) if p.weight > 0]
+        if positive:
+            groups.append((sub.id, positive))
+
+    plan.sums.append(pl.max_horizontal(pl.sum_horizontal(every), pl.lit(0.0)).alias(f"__r{ci}"))
+    for gi, (_, cols) in enumerate(groups):
+        plan.sums.append(pl.sum_horizontal(cols).alias(f"__g{ci}_{gi}"))
+
+    plan.summary.append((1.0 - (-pl.col(f"__r{ci}")).exp()).alias(f"__s{ci}"))
+    ev = (
+        pl.concat_str(evidence, separator=",", ignore_nulls=True).fill_null("")
+        if evidence
+        else pl.lit("")
+    )
+    plan.summary.append(ev.alias(f"__e{ci}"))
+    best_sub: pl.Expr = pl.lit(None, dtype=pl.String)
+    if groups:
+        names = [f"__g{ci}_{gi}" for gi in range(len(groups))]
+        best = pl.max_horizontal(names)
+        # first sub-pattern (taxonomy order) that reaches the best positive sum
+        for name, (sid, _) in reversed(list(zip(names, groups, strict=True))):
+            best_sub = (
+                pl.when((pl.col(name) == best) & (best > 0)).then(pl.lit(sid)).otherwise(best_sub)
+            )
+    plan.summary.append(best_sub.alias(f"__b{ci}"))
+
+    plan.structs.append(
+        pl.struct(
+            pl.lit(cat.id).alias("category"),
+            pl.lit(order, dtype=pl.Int32).alias("order"),
+            pl.col(f"__s{ci}").alias("score"),
+            pl.col(f"__e{ci}").alias("evidence"),
+            pl.col(f"__b{ci}").alias("subpattern"),
+        )
+    )
+
+
+def _empty_output() -> pl.DataFrame:
+    return pl.DataFrame(schema=OUTPUT_SCHEMA)
+
+
+def classify_responsibilities(
+    df: pl.DataFrame,
+    taxonomy: Taxonomy,
+    *,
+    max_labels: int = DEFAULT_MAX_LABELS,
+    min_score: float = DEFAULT_MIN_SCORE,
+    min_relative: float = DEFAULT_MIN_RELATIVE,
+) -> pl.DataFrame:
+    """Label each (posting_id, position, text) row with up to ``max_labels`` categories.
+
+    Returns one row per label with columns ``OUTPUT_SCHEMA``, sorted by input order then rank.
+    Every input row yields at least one row (``other`` when nothing reaches ``min_score``).
+    """
+    missing = {"posting_id", "position", "text"} - set(df.columns)
+    if missing:
+        raise ValueError(f"classify_responsibilities: missing columns {sorted(missing)}")
+    if max_labels < 1:
+        raise ValueError("max_labels must be >= 1")
+    if df.height == 0:
+        return _empty_output()
+
+    cats = [
+        (ci, c)
+        for ci, c in enumerate(taxonomy.categories)
+        if c.id != FALLBACK_CATEGORY and c.all_patterns
+    ]
+    classifier = classifier_name(taxonomy)
+
+    base = df.lazy().select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
+        pl.col("posting_id").cast(pl.String),
+        pl.col("position").cast(pl.Int64),
+        normalize_text_expr("text").alias(_TEXT),
+    )
+
+    plan = _Plan()
+    for order, (ci, cat) in enumerate(cats):
+        _plan_category(plan, cat, ci, order)
+
+    rows = base.select(_ROW, "posting_id", "position")
+    if not cats:
+        labels = rows.head(0).with_columns(
+            pl.lit(None, dtype=pl.String).alias("category"),
+            pl.lit(None, dtype=pl.String).alias("subpattern"),
+            pl.lit(None, dtype=pl.Int32).alias("rank"),
+            pl.lit(None, dtype=pl.Float64).alias("score"),
+            pl.lit(None, dtype=pl.String).alias("evidence"),
+        )
+    else:
+        labels = (
+            base.with_columns(plan.find)
+            .with_columns(plan.contrib)
+            .with_columns(plan.sums)
+            .with_columns(plan.summary)
+            .select(_ROW, "posting_id", "position", pl.concat_list(plan.structs).alias("__cand"))
+            .explode("__cand")
+            .unnest("__cand")
+            .filter(pl.col("score") >= min_score)
+            .sort([_ROW, "score", "order"], descending=[False, True, False])
+            .with_columns(
+                pl.col("score").max().over(_ROW).alias("__top"),
+                (pl.col(_ROW).cum_count().over(_ROW)).cast(pl.Int32).alias("rank"),
+            )
+            .filter(
+                (pl.col("rank") <= max_labels)
+                & ((pl.col("rank") == 1) | (pl.col("score") >= min_relative * pl.col("__top")))
+            )
+            .select(
+                _ROW,
+                "posting_id",
+                "position",
+                "category",
+                "subpattern",
+                "rank",
+                "score",
+                "evidence",
+            )
+        )
+
+    fallback = (
+        rows.join(labels.select(_ROW).unique(), on=_ROW, how="anti")
+        .with_columns(
+            pl.lit(FALLBACK_CATEGORY).alias("category"),
+            pl.lit(None, dtype=pl.String).alias("subpattern"),
+            pl.lit(1, dtype=pl.Int32).alias("rank"),
+            pl.lit(0.0).alias("score"),
+            pl.lit("").alias("evidence"),
+        )
+        .select(
+            _ROW, "posting_id", "position", "category", "subpattern", "rank", "score", "evidence"
+        )
+    )
+    out = (
+        pl.concat([labels, fallback], how="vertical")
+        .sort([_ROW, "rank"])
+        .with_columns(pl.lit(classifier).alias("classifier"))
+        .select(list(OUTPUT_SCHEMA))
+        .cast(OUTPUT_SCHEMA)
+    )
+    return out.collect()
+
+
+def classify_texts(
+    texts: list[str],
+    taxonomy: Taxonomy,
+    *,
+    max_labels: int = DEFAULT_MAX_LABELS,
+    min_score: float = DEFAULT_MIN_SCORE,
+    min_relative: float = DEFAULT_MIN_RELATIVE,
+) -> pl.DataFrame:
+    """Classify bare strings: ``posting_id`` is "" and ``position`` is the index in ``texts``."""
+    df = pl.DataFrame(
+        {
+            "posting_id": [""] * len(texts),
+            "position": list(range(len(texts))),
+            "text": list(texts),
+        },
+        schema={"posting_id": pl.String, "position": pl.Int64, "text": pl.String},
+    )
+    return classify_responsibilities(
+        df, taxonomy, max_labels=max_labels, min_score=min_score, min_relative=min_relative
+    )

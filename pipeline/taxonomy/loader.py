@@ -1,0 +1,278 @@
+"""Load and validate a versioned responsibility taxonomy from YAML.
+
+A taxonomy file describes the problem categories a role's responsibilities are
+grouped into, plus the regex patterns the rules-based classifier uses. The
+loader turns it into frozen dataclasses and refuses a file that would make the
+classifier misbehave: missing fields, duplicate ids, or patterns the Polars
+(Rust) regex engine cannot compile. Every error names the file, the category
+and the field at fault.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+__all__ = [
+    "FALLBACK_CATEGORY",
+    "Category",
+    "Pattern",
+    "Subpattern",
+    "Taxonomy",
+    "TaxonomyError",
+    "default_taxonomy_path",
+    "load_taxonomy",
+]
+
+#: Category id used when no category of the taxonomy fits.
+FALLBACK_CATEGORY = "other"
+
+_DEFAULT_FILE = "ai_engineering.v1.yaml"
+_MAX_ABS_WEIGHT = 10.0
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file is missing, malformed or fails validation."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One regex cue. ``weight`` may be negative to damp a misleading context."""
+
+    id: str
+    regex: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Subpattern:
+    id: str
+    name: str
+    description: str
+    patterns: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    problem: str
+    what_people_do: tuple[str, ...]
+    core_challenge: str
+    patterns: tuple[Pattern, ...]
+    examples: tuple[str, ...]
+    subpatterns: tuple[Subpattern, ...]
+
+    @property
+    def all_patterns(self) -> tuple[Pattern, ...]:
+        """Category-level patterns followed by every subpattern's patterns."""
+        out = list(self.patterns)
+        for sub in self.subpatterns:
+            out.extend(sub.patterns)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str
+    version: str
+    title: str
+    role_noun: str
+    role_types: dict[str, dict]
+    categories: tuple[Category, ...]
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.categories)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def get(self, category_id: str) -> Category:
+        for cat in self.categories:
+            if cat.id == category_id:
+                return cat
+        raise KeyError(f"unknown category {category_id!r} in taxonomy {self.label}")
+
+
+def default_taxonomy_path() -> Path:
+    """Path of the bundled AI-engineering taxonomy."""
+    return Path(__file__).resolve().parent / _DEFAULT_FILE
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load, validate and return a taxonomy (the bundled one when ``path`` is None)."""
+    file = Path(path) if path is not None else default_taxonomy_path()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise TaxonomyError(f"{file}: taxonomy file not found") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{file}: invalid YAML: {exc}") from exc
+    return _Parser(file).taxonomy(raw)
+
+
+class _Parser:
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.pattern_ids: set[str] = set()
+        self.subpattern_ids: set[str] = set()
+
+    def fail(self, where: str, msg: str) -> TaxonomyError:
+        return TaxonomyError(f"{self.file}: {where}: {msg}")
+
+    def text(self, obj: dict, key: str, where: str) -> str:
+        if key not in obj or obj[key] is None:
+            raise self.fail(where, f"missing required field '{key}'")
+        value = obj[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"field '{key}' must be a non-empty string")
+        return value.strip()
+
+    def text_list(self, obj: dict, key: str, where: str, *, required: bool) -> tuple[str, ...]:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                raise self.fail(where, f"missing required field '{key}'")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(where, f"field '{key}' must be a list of non-empty strings")
+        if required and not value:
+            raise self.fail(where, f"field '{key}' must not be empty")
+        return tuple(v.strip() for v in value)
+
+    def taxonomy(self, raw: Any) -> Taxonomy:
+        if not isinstance(raw, dict):
+            raise self.fail("top level", "expected a mapping")
+        name = self.text(raw, "taxonomy", "top level")
+        version = raw.get("version")
+        if version is None or not str(version).strip():
+            raise self.fail("top level", "missing required field 'version'")
+        title = self.text(raw, "title", "top level")
+        role_noun = self.text(raw, "role_noun", "top level")
+        role_types = self.role_types(raw.get("role_types"))
+        cats_raw = raw.get("categories")
+        if not isinstance(cats_raw, list) or not cats_raw:
+            raise self.fail("top level", "field 'categories' must be a non-empty list")
+        categories: list[Category] = []
+        seen: set[str] = set()
+        for i, c in enumerate(cats_raw):
+            cid = c.get("id") if isinstance(c, dict) else None
+            if isinstance(cid, str) and cid.strip() in seen:
+                raise self.fail(f"category '{cid.strip()}'", "field 'id': duplicate category id")
+            cat = self.category(c, i)
+            seen.add(cat.id)
+            categories.append(cat)
+        return Taxonomy(
+            name=name,
+            version=str(version).strip(),
+            title=title,
+            role_noun=role_noun,
+            role_types=role_types,
+            categories=tuple(categories),
+        )
+
+    def role_types(self, raw: Any) -> dict[str, dict]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail("role_types", "expected a mapping of id -> {name, description}")
+        out: dict[str, dict] = {}
+        for rid, spec in raw.items():
+            where = f"role_type '{rid}'"
+            if not isinstance(spec, dict):
+                raise self.fail(where, "expected a mapping with 'name' and 'description'")
+            out[str(rid)] = {
+                "name": self.text(spec, "name", where),
+                "description": self.text(spec, "description", where),
+            }
+        return out
+
+    def category(self, raw: Any, index: int) -> Category:
+        if not isinstance(raw, dict):
+            raise self.fail(f"category #{index}", "expected a mapping")
+        cid = self.text(raw, "id", f"category #{index}")
+        where = f"category '{cid}'"
+        patterns = self.patterns(raw.get("patterns"), where)
+        subs_raw = raw.get("subpatterns") or []
+        if not isinstance(subs_raw, list):
+            raise self.fail(where, "field 'subpatterns' must be a list")
+        subs = tuple(self.subpattern(s, where, j) for j, s in enumerate(subs_raw))
+        # The fallback category only needs a name and a problem statement; every other
+        # category must be fully described and carry at least one pattern.
+        fallback = cid == FALLBACK_CATEGORY
+        if not fallback and not patterns and not subs:
+            raise self.fail(where, "missing required field 'patterns' (or 'subpatterns')")
+        return Category(
+            id=cid,
+            name=self.text(raw, "name", where),
+            problem=self.text(raw, "problem", where),
+            what_people_do=self.text_list(raw, "what_people_do", where, required=not fallback),
+            core_challenge=(
+                str(raw.get("core_challenge") or "").strip()
+                if fallback
+                else self.text(raw, "core_challenge", where)
+            ),
+            patterns=patterns,
+            examples=self.text_list(raw, "examples", where, required=False),
+            subpatterns=subs,
+        )
+
+    def subpattern(self, raw: Any, cat_where: str, index: int) -> Subpattern:
+        if not isinstance(raw, dict):
+            raise self.fail(f"{cat_where}, subpattern #{index}", "expected a mapping")
+        sid = self.text(raw, "id", f"{cat_where}, subpattern #{index}")
+        where = f"{cat_where}, subpattern '{sid}'"
+        if sid in self.subpattern_ids:
+            raise self.fail(where, "field 'id': duplicate subpattern id")
+        self.subpattern_ids.add(sid)
+        patterns = self.patterns(raw.get("patterns"), where)
+        if not patterns:
+            raise self.fail(where, "field 'patterns' must not be empty")
+        return Subpattern(
+            id=sid,
+            name=self.text(raw, "name", where),
+            description=self.text(raw, "description", where),
+            patterns=patterns,
+        )
+
+    def patterns(self, raw: Any, where: str) -> tuple[Pattern, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail(where, "field 'patterns' must be a list")
+        out = []
+        for k, p in enumerate(raw):
+            if not isinstance(p, dict):
+                raise self.fail(where, f"field 'patterns' item #{k}: expected a mapping")
+            pid = self.text(p, "id", f"{where}, pattern #{k}")
+            pwhere = f"{where}, pattern '{pid}'"
+            if pid in self.pattern_ids:
+                raise self.fail(pwhere, "field 'id': duplicate pattern id")
+            self.pattern_ids.add(pid)
+            regex = self.text(p, "regex", pwhere)
+            self.check_regex(regex, pwhere)
+            weight = p.get("weight", 1.0)
+            if isinstance(weight, bool) or not isinstance(weight, int | float):
+                raise self.fail(pwhere, "field 'weight' must be a number")
+            weight = float(weight)
+            if not math.isfinite(weight) or weight == 0 or abs(weight) > _MAX_ABS_WEIGHT:
+                raise self.fail(
+                    pwhere, f"field 'weight' must be non-zero and within +/-{_MAX_ABS_WEIGHT}"
+                )
+            out.append(Pattern(id=pid, regex=regex, weight=weight))
+        return tuple(out)
+
+    def check_regex(self, regex: str, where: str) -> None:
+        try:
+            pl.Series(["x"]).str.contains(regex)
+        except Exception as exc:  # polars raises ComputeError for bad patterns
+            first = str(exc).strip().splitlines()
+            detail = " ".join(line.strip() for line in first[:4])
+            raise self.fail(where, f"field 'regex' does not compile with polars: {detail}") from exc

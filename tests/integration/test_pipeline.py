@@ -1,0 +1,215 @@
+"""Real runs of the whole graph: Dagster in-process, real DuckDB files, real `dbt build`."""
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from pipeline.automation import inbox_sensor
+from pipeline.definitions import build_definitions
+from pipeline.extract import EXTRACTORS, extract_responsibilities
+from pipeline.settings import SAMPLE_POSTINGS_DIR, Settings, SourceSpec
+
+pytestmark = pytest.mark.integration
+
+MARTS = (
+    "category_frequency",
+    "subpattern_frequency",
+    "role_type_split",
+    "titles_by_role_type",
+    "word_frequency",
+    "batch_trends",
+)
+
+
+def run(settings: Settings) -> dg.ExecuteInProcessResult:
+    job = build_definitions(settings).get_job_def("refresh_warehouse")
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def query(path: Path, sql: str):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def mart_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with duckdb.connect(str(path), read_only=True) as con:
+        for mart in MARTS:
+            rows = con.execute(f"SELECT * FROM marts.{mart} ORDER BY ALL").fetchall()
+            digest.update(repr(rows).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        sources=(SourceSpec("sample", SAMPLE_POSTINGS_DIR),),
+        batch_id="2026-03-01",
+    )
+    result = run(settings)
+    return settings, result
+
+
+def test_sample_run_succeeds_and_publishes(sample_run):
+    settings, result = sample_run
+    assert result.success
+    assert settings.published_path.exists()
+    report = (settings.reports_dir / "latest" / "report.md").read_text()
+    assert report.startswith("# AI Engineering Responsibilities Analysis")
+    assert (
+        (settings.reports_dir / "latest" / "report.html").read_text().startswith("<!DOCTYPE html>")
+    )
+    checks = [e for e in result.get_asset_check_evaluations()]
+    assert checks and all(c.passed for c in checks if c.severity == dg.AssetCheckSeverity.ERROR)
+
+
+def test_every_record_is_accounted_for(sample_run):
+    settings, _ = sample_run
+    ((read, loaded, quarantined, dups),) = query(
+        settings.published_path,
+        "SELECT sum(records_read), sum(loaded), sum(quarantined), sum(duplicates) FROM raw.ingest_accounting",
+    )
+    assert read == loaded + quarantined + dups
+    assert query(settings.published_path, "SELECT count(*) FROM raw.postings")[0][0] == loaded
+    assert (
+        query(settings.published_path, "SELECT count(*) FROM raw.quarantine")[0][0]
+        == quarantined
+        >= 2
+    )
+
+
+def test_stages_fill_their_contracts(sample_run):
+    settings, _ = sample_run
+    db = settings.published_path
+    postings, duplicates, non_english = query(
+        db,
+        "SELECT count(*), count(duplicate_of), count(*) FILTER (WHERE language <> 'en') FROM clean.postings",
+    )[0]
+    assert postings >= 40 and duplicates >= 1 and non_english >= 1
+    covered = query(db, "SELECT count(DISTINCT posting_id) FROM clean.responsibilities")[0][0]
+    assert covered >= 0.9 * postings
+    assert query(db, "SELECT count(*) FROM clean.posting_role_types")[0][0] == postings
+    # every responsibility has exactly one primary label
+    assert (
+        query(
+            db,
+            """SELECT count(*) FROM clean.responsibilities r
+           LEFT JOIN clean.responsibility_labels l ON l.batch_id = r.batch_id AND l.posting_id = r.posting_id
+                AND l.position = r.position AND l.rank = 1
+           WHERE l.category IS NULL""",
+        )[0][0]
+        == 0
+    )
+    shares = query(
+        db,
+        "SELECT count(*), min(share_of_roles), max(share_of_roles) FROM marts.category_frequency",
+    )[0]
+    assert shares[0] == 17 and 0 <= shares[1] <= shares[2] <= 1
+
+
+def test_rerun_is_idempotent(sample_run):
+    settings, _ = sample_run
+    before = mart_digest(settings.published_path)
+    counts = query(settings.published_path, "SELECT count(*) FROM clean.responsibility_labels")
+    assert run(settings).success
+    assert mart_digest(settings.published_path) == before
+    assert (
+        query(settings.published_path, "SELECT count(*) FROM clean.responsibility_labels") == counts
+    )
+
+
+def test_enriched_records_bypass_extraction_and_role_typing(tmp_path):
+    src = tmp_path / "enriched"
+    src.mkdir()
+    for i, (kind, items) in enumerate(
+        [
+            ("ai-first", ["Build agents with tool calling", "Evaluate LLM outputs"]),
+            ("ml-first", ["Train churn models"]),
+            ("unknown", ["Same text"]),
+            ("ai-support", ["Same text"]),
+        ]
+    ):
+        doc = {
+            "company": {"name": f"Co{i}"},
+            "position": {
+                "title": "Senior AI Engineer",
+                "ai_type": {"type": kind},
+                "responsibilities": items,
+            },
+            "meta": {"job_id": str(100 + i)},
+        }
+        (src / f"{i}.yaml").write_text(yaml.safe_dump(doc))
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        sources=(SourceSpec("guide", src),),
+        batch_id="2026-02-04",
+        dedup=False,
+    )
+    assert run(settings).success
+    db = settings.published_path
+    assert query(db, "SELECT count(*), count(DISTINCT method) FROM clean.responsibilities") == [
+        (5, 1)
+    ]
+    assert query(
+        db, "SELECT role_type, postings FROM marts.role_type_split ORDER BY role_type"
+    ) == [("ai-first", 1), ("ai-support", 1), ("ml-first", 1), ("unknown", 1)]
+    # dedup off: the two postings with identical items both count
+    assert query(
+        db, "SELECT count(*) FILTER (WHERE is_analysed), count(duplicate_of) FROM clean.postings"
+    ) == [(4, 1)]
+
+
+def test_failing_blocking_check_stops_downstream_and_keeps_last_snapshot(sample_run, monkeypatch):
+    settings, _ = sample_run
+    published_before = settings.published_path.read_bytes()
+
+    def broken_extractor(postings):
+        # a backend bug: every position is negative, which the responsibilities suite forbids
+        items = extract_responsibilities(postings)
+        return items.with_columns(position=-1 - items["position"])
+
+    monkeypatch.setitem(EXTRACTORS, "broken", broken_extractor)
+    broken = Settings(
+        data_dir=settings.data_dir,
+        sources=settings.sources,
+        batch_id=settings.batch_id,
+        extractor="broken",
+    )
+    result = run(broken)
+    assert not result.success
+    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
+    assert [c.check_name for c in failed] == ["responsibilities_suite"]
+    assert "position" in (failed[0].description or "")
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "responsibilities" in materialized
+    assert not materialized & {
+        "responsibility_labels",
+        "posting_role_types",
+        "marts/category_frequency",
+        "report",
+        "published_warehouse",
+    }
+    assert settings.published_path.read_bytes() == published_before
+
+
+def test_inbox_sensor_requests_a_run_for_new_files(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sensor = inbox_sensor(Settings(data_dir=tmp_path, sources=(), inbox_dir=inbox))
+    with dg.build_sensor_context() as ctx:
+        assert isinstance(sensor(ctx), dg.SkipReason)
+    (inbox / "new.jsonl").write_text('{"id": 1, "title": "AI Engineer", "description": "x"}\n')
+    with dg.build_sensor_context() as ctx:
+        request = sensor(ctx)
+        assert isinstance(request, dg.RunRequest)
+        assert request.run_config["ops"]["ingest"]["config"]["sources"] == [
+            f"inbox={inbox / 'new.jsonl'}"
+        ]
+        cursor = ctx.cursor
+    with dg.build_sensor_context(cursor=cursor) as ctx:
+        assert isinstance(sensor(ctx), dg.SkipReason)

@@ -1,0 +1,136 @@
+"""Text normalisation expressions on small literal inputs."""
+
+import polars as pl
+import pytest
+
+from pipeline.text.clean import clean_batch, dedup_key
+from pipeline.text.normalise import count_pii, description_text, detect_language, redact_pii
+from pipeline.text.titles import normalise_title, seniority
+
+
+def norm(text: str, fmt: str = "text") -> str:
+    df = pl.DataFrame({"raw": [text], "fmt": [fmt]})
+    return df.select(description_text(pl.col("raw"), pl.col("fmt"))).item()
+
+
+def test_html_lists_become_bullets_and_entities_decode():
+    out = norm(
+        "<h3>What you&rsquo;ll do</h3><ul><li>Build <b>RAG</b> &amp; agents</li><li>Ship&nbsp;it</li></ul><script>x()</script>",
+        "html",
+    )
+    assert out == "What you'll do\n\n- Build RAG & agents\n- Ship it"
+
+
+def test_rare_entities_use_the_full_decoder():
+    assert norm("<p>caf&eacute; &#8364;5</p>", "html") == "café €5"
+
+
+def test_mojibake_is_repaired():
+    assert norm("youâ€™ll build â€“ fast") == "you'll build - fast"
+
+
+def test_hard_wrapped_text_is_unwrapped_and_split_words_rejoined():
+    wrapped = (
+        "We are a company that builds tools for people who like\n"
+        "tools and we would like you to join our small team of\n"
+        "engineers who work on language models every day now.\n"
+        "\n"
+        "What You'll Do\n"
+        "\n"
+        "- Lead the fine-\n"
+        "  tuning of open models for our customers around the\n"
+        "  world and measure them\n"
+        "- Build LLM-\n"
+        "  powered features\n"
+        "- Keep the evaluation harness of the team running well\n"
+        "- Write documentation for every system you touch here\n"
+    )
+    out = norm(wrapped)
+    assert "like tools and" in out and "team of engineers" in out
+    assert (
+        "- Lead the fine-tuning of open models for our customers around the world and measure them"
+        in out
+    )
+    assert "- Build LLM-powered features" in out
+    assert "\nWhat You'll Do\n" in out
+
+
+def test_short_lines_of_a_list_without_bullets_are_not_joined():
+    text = "Responsibilities\nDesign predictive models for the marketing team\nCollaborate with analysts on experiments"
+    assert norm(text) == text
+
+
+def test_pii_is_counted_and_redacted():
+    df = pl.DataFrame(
+        {
+            "t": [
+                "Write to jobs@acme.example or call +1 (555) 010-2030; salary 140,000-200,000 in 2025-2026."
+            ]
+        }
+    )
+    out = df.select(n=count_pii(pl.col("t")), red=redact_pii(pl.col("t"))).row(0, named=True)
+    assert out["n"] == 2
+    assert out["red"] == "Write to [email] or call [phone]; salary 140,000-200,000 in 2025-2026."
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "You will build the models and the tools for our team with the best people in the world.",
+            "en",
+        ),
+        (
+            "Du entwickelst mit uns die Plattform und bist für die Modelle zuständig, die wir mit dem Team bauen.",
+            "de",
+        ),
+        ("Short", "unknown"),
+    ],
+)
+def test_language(text, lang):
+    assert pl.DataFrame({"t": [text]}).select(detect_language(pl.col("t"))).item() == lang
+
+
+@pytest.mark.parametrize(
+    ("title", "normalized", "level"),
+    [
+        ("Senior AI Engineer", "AI Engineer", "senior"),
+        ("Sr. AI Engineer (Remote)", "AI Engineer", "sr"),
+        ("Staff Software Engineer, AI", "Software Engineer, AI", "staff"),
+        ("AI Engineer II", "AI Engineer", "ii"),
+        ("Lead - Applied AI Engineer", "Applied AI Engineer", "lead"),
+        ("Senior", "Senior", "senior"),
+        ("Machine Learning Engineer", "Machine Learning Engineer", None),
+    ],
+)
+def test_titles(title, normalized, level):
+    out = (
+        pl.DataFrame({"t": [title]})
+        .select(n=normalise_title(pl.col("t")), s=seniority(pl.col("t")))
+        .row(0)
+    )
+    assert out == (normalized, level)
+
+
+def test_dedup_key_ignores_case_punctuation_and_spacing():
+    df = pl.DataFrame({"t": ["Build  RAG, fast!", "build rag fast", "Build RAG slowly", ""]})
+    keys = df.select(dedup_key(pl.col("t"))).to_series().to_list()
+    assert keys[0] == keys[1] != keys[2]
+    assert keys[3] is None
+
+
+def test_clean_batch_adds_the_contract_columns():
+    raw = pl.DataFrame(
+        {
+            "title": ["Senior AI Engineer"],
+            "description_raw": ["<ul><li>Build agents, mail a@b.example</li></ul>"],
+            "description_format": ["html"],
+            "precomputed_responsibilities": [None],
+        },
+        schema_overrides={"precomputed_responsibilities": pl.List(pl.String)},
+    )
+    row = clean_batch(raw).row(0, named=True)
+    assert row["description_text"] == "- Build agents, mail [email]"
+    assert row["pii_redactions"] == 1
+    assert row["title_normalized"] == "AI Engineer" and row["seniority"] == "senior"
+    assert row["is_analysed"] is True and row["dedup_key"]

@@ -1,0 +1,157 @@
+"""Readers and field mapping: every record becomes a posting or a quarantine reason."""
+
+import json
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+
+from pipeline.settings import SAMPLE_POSTINGS_DIR, SourceSpec, default_batch_id
+from pipeline.sources.files import discover_files, read_records
+from pipeline.sources.ingest import ingest_sources
+from pipeline.sources.mapping import RecordError, map_record, parse_date
+
+NOW = datetime(2026, 3, 1, 12, 0)
+
+
+def test_yaml_record_maps_known_fields_and_keeps_the_rest(tmp_path):
+    f = tmp_path / "1_a.yaml"
+    f.write_text(
+        "job_id: 17\ntitle: AI Engineer\ncompany: Acme\nposted_date: 2026-02-01\nlevel: Senior\ndescription: |\n  Build things.\n"
+    )
+    (rec,) = list(read_records(f))
+    row = map_record(rec.data)
+    assert row["posting_id"] == "17"
+    assert row["posted_date"] == date(2026, 2, 1)
+    assert row["description_format"] == "text"
+    assert json.loads(row["extra"]) == {"level": "Senior"}
+
+
+def test_malformed_yaml_is_a_failure_record_with_reason(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text('title: "unclosed\n  description: x\n')
+    (rec,) = list(read_records(f))
+    assert not rec.ok
+    assert rec.error.startswith("malformed YAML")
+
+
+def test_jsonl_bad_line_is_located(tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text(
+        '{"id": 1, "title": "A", "description": "d one"}\n{"id": 2, "title": \n{"id": 3, "title": "C", "description": "d three"}\n'
+    )
+    recs = list(read_records(f))
+    assert [r.ok for r in recs] == [True, False, True]
+    assert recs[1].locator == "line 2"
+
+
+def test_json_array_and_wrapped_jobs(tmp_path):
+    (tmp_path / "a.json").write_text(
+        json.dumps([{"id": "a", "title": "T", "body": "x"}, "not an object"])
+    )
+    (tmp_path / "b.json").write_text(
+        json.dumps({"jobs": [{"id": "b", "title": "T", "content": "<p>x</p>"}]})
+    )
+    a = list(read_records(tmp_path / "a.json"))
+    b = list(read_records(tmp_path / "b.json"))
+    assert [r.ok for r in a] == [True, False] and "not a posting object" in a[1].error
+    assert map_record(b[0].data)["description_format"] == "html"
+
+
+def test_csv_row_with_wrong_field_count(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text('id,title,description\n1,A,"multi\nline, with comma"\n2,B\n')
+    recs = list(read_records(f))
+    assert recs[0].ok and recs[0].data["description"] == "multi\nline, with comma"
+    assert not recs[1].ok and "fields" in recs[1].error
+
+
+def test_parquet_and_unsupported_file(tmp_path):
+    pl.DataFrame({"id": ["p1"], "title": ["T"], "description": ["text"]}).write_parquet(
+        tmp_path / "x.parquet"
+    )
+    (tmp_path / "notes.docx").write_bytes(b"\x00\x01")
+    (tmp_path / "README.md").write_text("docs are not postings")
+    files = discover_files(tmp_path)
+    assert [f.name for f in files] == ["notes.docx", "x.parquet"]
+    assert list(read_records(files[0]))[0].error.startswith("unsupported file type")
+    assert list(read_records(files[1]))[0].data["id"] == "p1"
+
+
+def test_non_utf8_file_is_quarantined(tmp_path):
+    f = tmp_path / "x.json"
+    f.write_bytes('{"title": "caf\xe9"}'.encode("latin-1"))
+    (rec,) = list(read_records(f))
+    assert "not UTF-8" in rec.error
+
+
+def test_record_without_description_is_rejected():
+    with pytest.raises(RecordError, match="no description"):
+        map_record({"id": "1", "title": "AI Engineer"})
+    with pytest.raises(RecordError, match="type"):
+        map_record({"id": "1", "title": ["a", "list"], "description": "x"})
+
+
+def test_enriched_record_carries_responsibilities_and_role_type():
+    row = map_record(
+        {
+            "company": {"name": "Acme"},
+            "position": {
+                "title": "AI Engineer",
+                "responsibilities": ["Build RAG", "Ship it"],
+                "ai_type": {"type": "AI-First"},
+            },
+            "meta": {"job_id": "42"},
+        }
+    )
+    assert row["posting_id"] == "42" and row["company"] == "Acme" and row["title"] == "AI Engineer"
+    assert row["precomputed_responsibilities"] == ["Build RAG", "Ship it"]
+    assert row["precomputed_role_type"] == "ai-first"
+    assert row["description_format"] == "none"
+
+
+def test_posting_id_falls_back_to_content_hash():
+    a = map_record({"title": "T", "description": "same"})
+    b = map_record({"title": "T", "description": "same"})
+    assert a["posting_id"] == b["posting_id"] and a["posting_id"].startswith("h_")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-02-11T09:30:00Z", date(2026, 2, 11)),
+        ("2026/02/11", date(2026, 2, 11)),
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+def test_batch_id_from_path_date():
+    assert default_batch_id([SourceSpec.parse("/x/2026-02-04/postings")]) == "2026-02-04"
+    assert default_batch_id([SourceSpec.parse("/x/postings")], now=NOW) == "2026-03-01"
+
+
+def test_bundled_samples_account_for_every_record():
+    result = ingest_sources([SourceSpec("sample", SAMPLE_POSTINGS_DIR)], "b1", NOW)
+    totals = result.totals()
+    assert totals["records_read"] == totals["loaded"] + totals["quarantined"] + totals["duplicates"]
+    assert totals["loaded"] >= 40
+    assert totals["quarantined"] >= 2  # the malformed YAML file and the truncated JSONL line
+    reasons = " ".join(result.quarantine["reason"].to_list())
+    assert "malformed YAML" in reasons and "malformed JSON line" in reasons
+    assert result.postings["posting_id"].is_unique().all()
+
+
+def test_duplicate_ids_within_a_batch_are_counted(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps({"id": "same", "title": "T", "description": "x"}))
+    result = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW)
+    assert result.totals() == {"records_read": 2, "loaded": 1, "quarantined": 0, "duplicates": 1}
+
+
+def test_missing_source_path_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        ingest_sources([SourceSpec("s", tmp_path / "nope")], "b1", NOW)
