@@ -3,11 +3,11 @@
 Scoring (all of it Polars expressions; the only Python loop is over the taxonomy's patterns,
 to build those expressions):
 
-1. Normalise each text once (``normalize_text_expr``): lower-case; every run of characters
-   that are not letters, digits or clause separators becomes one space ("AI-powered" ->
-   "ai powered", "CI/CD" -> "ci cd", "customer's" -> "customer"); commas, semicolons and colons become " , " so that the
-   items of a list ("product, data, engineering teams") do not run together into a phrase.
-   Null text becomes "" and ends up as ``other``.
+1. Normalise each text once (``normalize_text_expr``): lower-case; drop possessive "'s";
+   every run of characters that are not letters, digits or clause separators becomes one
+   space ("AI-powered" -> "ai powered", "CI/CD" -> "ci cd"); commas, semicolons and colons
+   become " , " so that the items of a list ("product, data, engineering teams") do not run
+   together into a phrase. Null text becomes "" and ends up as ``other``.
 2. For every pattern of every category (category-level and sub-pattern patterns alike) find
    the character offset of its first match (``str.find``; patterns with upper-case literals
    get ``(?i)``). A match adds the pattern's weight to its category. A positive weight is
@@ -54,6 +54,7 @@ DEFAULT_MIN_SCORE = 0.55
 DEFAULT_MIN_RELATIVE = 0.7
 POSITION_BOOST = 0.5
 POSITION_SPAN = 60.0
+BATCH_ROWS = 25_000
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "posting_id": pl.String(),
@@ -75,7 +76,8 @@ def classifier_name(taxonomy: Taxonomy) -> str:
 
 
 def normalize_text_expr(column: str = "text") -> pl.Expr:
-    """Lower-case, collapse punctuation and whitespace runs into single spaces, trim."""
+    """Lower-case, drop possessive 's, turn punctuation runs into one space and clause
+    separators (, ; :) into " , ", trim. Null becomes ""."""
     return (
         pl.col(column)
         .cast(pl.String)
@@ -162,7 +164,7 @@ def _plan_category(plan: _Plan, cat: Category, ci: int, order: int) -> None:
     for gi, (_, cols) in enumerate(groups):
         plan.sums.append(pl.sum_horizontal(cols).alias(f"__g{ci}_{gi}"))
 
-    plan.summary.append((1.0 - (-pl.col(f"__r{ci}")).exp()).alias(f"__s{ci}"))
+    plan.summary.append((1.0 - (-pl.col(f"__r{ci}")).exp()).round(4).alias(f"__s{ci}"))
     ev = (
         pl.concat_str(evidence, separator=",", ignore_nulls=True).fill_null("")
         if evidence
@@ -215,7 +217,22 @@ def classify_responsibilities(
         raise ValueError("max_labels must be >= 1")
     if df.height == 0:
         return _empty_output()
+    # Scoring is vectorised over rows; batches only bound the memory of the wide
+    # intermediate frame (two columns per pattern) on very large inputs.
+    parts = [
+        _classify_batch(df.slice(offset, BATCH_ROWS), taxonomy, max_labels, min_score, min_relative)
+        for offset in range(0, df.height, BATCH_ROWS)
+    ]
+    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
 
+
+def _classify_batch(
+    df: pl.DataFrame,
+    taxonomy: Taxonomy,
+    max_labels: int,
+    min_score: float,
+    min_relative: float,
+) -> pl.DataFrame:
     cats = [
         (ci, c)
         for ci, c in enumerate(taxonomy.categories)
@@ -250,7 +267,7 @@ def classify_responsibilities(
             .with_columns(plan.sums)
             .with_columns(plan.summary)
             .select(_ROW, "posting_id", "position", pl.concat_list(plan.structs).alias("__cand"))
-            .explode("__cand")
+            .explode("__cand", empty_as_null=True)
             .unnest("__cand")
             .filter(pl.col("score") >= min_score)
             .sort([_ROW, "score", "order"], descending=[False, True, False])

@@ -257,7 +257,6 @@ class _Parser:
                 raise self.fail(pwhere, "field 'id': duplicate pattern id")
             self.pattern_ids.add(pid)
             regex = self.text(p, "regex", pwhere)
-            self.check_regex(regex, pwhere)
             weight = p.get("weight", 1.0)
             if isinstance(weight, bool) or not isinstance(weight, int | float):
                 raise self.fail(pwhere, "field 'weight' must be a number")
@@ -267,12 +266,32 @@ class _Parser:
                     pwhere, f"field 'weight' must be non-zero and within +/-{_MAX_ABS_WEIGHT}"
                 )
             out.append(Pattern(id=pid, regex=regex, weight=weight))
+        self.check_regexes(out, where)
         return tuple(out)
 
-    def check_regex(self, regex: str, where: str) -> None:
+    def check_regexes(self, patterns: list[Pattern], where: str) -> None:
+        """Every regex must compile with polars (the Rust regex engine the classifier uses).
+
+        All patterns of a block are compiled in one query; only when that fails is each one
+        compiled alone, to name the culprit.
+        """
+        if not patterns:
+            return
+        probe = pl.DataFrame({"x": ["x"]})
         try:
-            pl.Series(["x"]).str.contains(regex)
-        except Exception as exc:  # polars raises ComputeError for bad patterns
-            first = str(exc).strip().splitlines()
-            detail = " ".join(line.strip() for line in first[:4])
-            raise self.fail(where, f"field 'regex' does not compile with polars: {detail}") from exc
+            probe.select(
+                pl.col("x").str.contains(p.regex).alias(str(i)) for i, p in enumerate(patterns)
+            )
+            return
+        except Exception:  # polars raises ComputeError for bad patterns
+            pass
+        for p in patterns:
+            try:
+                probe.select(pl.col("x").str.contains(p.regex))
+            except Exception as exc:
+                lines = str(exc).strip().splitlines()
+                detail = " ".join(line.strip() for line in lines[:4])
+                raise self.fail(
+                    f"{where}, pattern '{p.id}'",
+                    f"field 'regex' does not compile with polars: {detail}",
+                ) from exc
