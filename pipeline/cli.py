@@ -98,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
-    result = defs.get_job_def("refresh_warehouse").execute_in_process(
+    result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         instance=instance, raise_on_error=False
     )
     if not result.success:

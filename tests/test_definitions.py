@@ -42,11 +42,11 @@ def test_definitions_load(tmp_path):
     assert staging and any(
         graph.get(k).parent_keys & {dg.AssetKey("clean_postings")} for k in staging
     )
-    assert defs.get_schedule_def("nightly_refresh").cron_schedule == "0 2 * * *"
-    assert defs.get_sensor_def("inbox_sensor")
+    assert defs.resolve_schedule_def("nightly_refresh").cron_schedule == "0 2 * * *"
+    assert defs.resolve_sensor_def("inbox_sensor")
 
 
 def test_module_level_defs_use_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("ROLEPRINT_SCHEDULE_CRON", "30 3 * * *")
     defs = build_definitions(Settings.from_env())
-    assert defs.get_schedule_def("nightly_refresh").cron_schedule == "30 3 * * *"
+    assert defs.resolve_schedule_def("nightly_refresh").cron_schedule == "30 3 * * *"

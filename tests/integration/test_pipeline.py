@@ -26,7 +26,7 @@ MARTS = (
 
 
 def run(settings: Settings) -> dg.ExecuteInProcessResult:
-    job = build_definitions(settings).get_job_def("refresh_warehouse")
+    job = build_definitions(settings).resolve_job_def("refresh_warehouse")
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 

@@ -1,0 +1,19 @@
+{#
+    Whitespace tokenisation exactly like Python's `str.split()` with no argument: split on
+    runs of any Unicode whitespace character, no punctuation stripping. The character class
+    lists every code point for which Python's str.isspace() is true.
+#}
+{% macro whitespace_pattern() -%}
+    '[\x{0009}-\x{000d}\x{001c}-\x{0020}\x{0085}\x{00a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+'
+{%- endmacro %}
+
+
+{#- Array of whitespace-separated tokens of a string expression (may contain empty strings
+    at the ends; filter them). Dispatched so another adapter can supply its own split. -#}
+{% macro split_whitespace(text_expr) -%}
+    {{ return(adapter.dispatch('split_whitespace', 'roleprint')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__split_whitespace(text_expr) -%}
+    regexp_split_to_array({{ text_expr }}, {{ roleprint.whitespace_pattern() }})
+{%- endmacro %}

@@ -1,0 +1,61 @@
+-- One row per responsibility of an analysed posting, with its primary (rank-1) label.
+-- The population of word_frequency and representative_responsibilities.
+
+with
+
+responsibilities as (
+
+    select * from {{ ref('stg_roleprint__responsibilities') }}
+
+),
+
+postings as (
+
+    select * from {{ ref('int_postings__analysed') }}
+
+),
+
+labels as (
+
+    select * from {{ ref('stg_roleprint__responsibility_labels') }}
+
+),
+
+label_summary as (
+
+    select
+        batch_id,
+        posting_id,
+        position,
+        count(*) as label_count,
+        max(case when label_rank = 1 then category end) as primary_category,
+        max(case when label_rank = 1 then subpattern end) as primary_subpattern,
+        max(case when label_rank = 1 then label_score end) as primary_score
+    from labels
+    group by batch_id, posting_id, position
+
+)
+
+select
+    responsibilities.batch_id,
+    responsibilities.posting_id,
+    responsibilities.position,
+    responsibilities.responsibility_text,
+    responsibilities.section,
+    responsibilities.extraction_method,
+    postings.role_type,
+    label_summary.primary_category,
+    label_summary.primary_subpattern,
+    label_summary.primary_score,
+    coalesce(label_summary.label_count, 0) as label_count
+
+from responsibilities
+
+inner join postings
+    on responsibilities.batch_id = postings.batch_id
+    and responsibilities.posting_id = postings.posting_id
+
+left join label_summary
+    on responsibilities.batch_id = label_summary.batch_id
+    and responsibilities.posting_id = label_summary.posting_id
+    and responsibilities.position = label_summary.position

@@ -1,0 +1,47 @@
+-- One row per label of a responsibility (responsibility x category, up to three per
+-- responsibility), with the responsibility's text and the counting flags of its posting.
+
+with
+
+labels as (
+
+    select * from {{ ref('stg_roleprint__responsibility_labels') }}
+
+),
+
+responsibilities as (
+
+    select * from {{ ref('stg_roleprint__responsibilities') }}
+
+),
+
+postings as (
+
+    select * from {{ ref('int_postings__joined') }}
+
+)
+
+select
+    labels.batch_id,
+    labels.posting_id,
+    labels.position,
+    labels.category,
+    labels.subpattern,
+    labels.label_rank,
+    labels.label_rank = 1 as is_primary,
+    labels.label_score,
+    labels.classifier,
+    responsibilities.responsibility_text,
+    postings.is_analysed,
+    postings.counts_in_batch
+
+from labels
+
+inner join responsibilities
+    on labels.batch_id = responsibilities.batch_id
+    and labels.posting_id = responsibilities.posting_id
+    and labels.position = responsibilities.position
+
+inner join postings
+    on labels.batch_id = postings.batch_id
+    and labels.posting_id = postings.posting_id

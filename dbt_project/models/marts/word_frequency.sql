@@ -1,0 +1,130 @@
+-- Word counts over the responsibility texts of analysed postings, two measures
+-- (EVALUATION.md metric 4):
+--   token_count                 whole-token count: texts lower-cased, split on whitespace
+--                               only (like Python's str.split(), no punctuation stripping),
+--                               tokens longer than 3 characters;
+--   responsibilities_containing responsibilities whose lower-cased text contains the word as
+--                               a substring ('deploy' also counts 'deployment').
+-- Rows: the var('word_frequency_top_n') words with the highest token_count, plus every stem
+-- of var('word_frequency_stems').
+
+{%- set top_n = var('word_frequency_top_n') %}
+{%- set stems = var('word_frequency_stems') %}
+
+with
+
+responsibilities as (
+
+    select
+        batch_id,
+        posting_id,
+        position,
+        lower(responsibility_text) as text_lower
+    from {{ ref('int_responsibilities__analysed') }}
+
+),
+
+tokens as (
+
+    select
+        unnest({{ split_whitespace('text_lower') }}) as token
+    from responsibilities
+
+),
+
+token_counts as (
+
+    select
+        token as word,
+        count(*) as token_count
+    from tokens
+    where {{ dbt.length('token') }} > 3
+    group by token
+
+),
+
+top_tokens as (
+
+    select
+        word,
+        row_number() over (order by token_count desc, word) as token_position
+    from token_counts
+
+),
+
+stems as (
+
+    {%- if stems | length > 0 %}
+    {%- for stem in stems %}
+    select {{ dbt.string_literal(stem | lower) }} as word
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as word
+    where 1 = 0
+    {%- endif %}
+
+),
+
+words as (
+
+    select
+        word,
+        {{ dbt.bool_or('is_top_token') }} as is_top_token,
+        {{ dbt.bool_or('is_stem') }} as is_stem
+    from (
+        select word, true as is_top_token, false as is_stem
+        from top_tokens
+        where token_position <= {{ top_n }}
+
+        union all
+
+        select word, false as is_top_token, true as is_stem
+        from stems
+    ) as selected
+    group by word
+
+),
+
+containing as (
+
+    select
+        words.word,
+        count(responsibilities.text_lower) as responsibilities_containing
+    from words
+    left join responsibilities
+        on {{ dbt.position('words.word', 'responsibilities.text_lower') }} > 0
+    group by words.word
+
+),
+
+final as (
+
+    select
+        words.word,
+        coalesce(token_counts.token_count, 0) as token_count,
+        containing.responsibilities_containing,
+        words.is_top_token,
+        words.is_stem
+
+    from words
+
+    inner join containing
+        on words.word = containing.word
+
+    left join token_counts
+        on words.word = token_counts.word
+
+)
+
+select
+    word,
+    token_count,
+    responsibilities_containing,
+    row_number() over (order by token_count desc, word) as word_rank,
+    is_top_token,
+    is_stem
+
+from final
