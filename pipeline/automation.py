@@ -9,8 +9,8 @@ import dagster as dg
 from pipeline.settings import Settings
 from pipeline.sources.files import SUPPORTED_SUFFIXES
 
-# One run at a time writes the warehouse: runs carry this tag, limited to 1 in dagster.yaml.
-WRITER_TAGS = {"dagster/concurrency_key": "roleprint_warehouse"}
+# Tags the runs this code location starts; dagster.yaml queues runs one at a time.
+WRITER_TAGS = {"roleprint/writes": "warehouse"}
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

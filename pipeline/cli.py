@@ -44,6 +44,8 @@ def _apply_args_to_env(args: argparse.Namespace) -> None:
         os.environ["ROLEPRINT_BATCH_ID"] = args.batch_id
     if args.taxonomy:
         os.environ["ROLEPRINT_TAXONOMY"] = str(Path(args.taxonomy).resolve())
+    if args.mapping:
+        os.environ["ROLEPRINT_FIELD_MAPS"] = os.pathsep.join(args.mapping)
     if args.no_dedup:
         os.environ["ROLEPRINT_DEDUP"] = "false"
 

@@ -13,6 +13,10 @@ from dagster_duckdb import DuckDBResource
 from pipeline.settings import DBT_PROJECT_DIR, Settings, SourceSpec
 from pipeline.warehouse import ensure_tables
 
+# Every step that opens the warehouse claims this pool (limit 1 in dagster.yaml): DuckDB allows
+# one writer per file, and a second process cannot even read while one writes.
+WAREHOUSE_POOL = "roleprint_warehouse"
+
 
 class RoleprintConfig(dg.ConfigurableResource):
     """What a run reads and where it writes. Defaults come from ROLEPRINT_* variables."""
@@ -23,6 +27,7 @@ class RoleprintConfig(dg.ConfigurableResource):
     batch_id: str | None = None
     dedup: bool = True
     extractor: str = "rules"
+    field_maps: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RoleprintConfig":
@@ -33,6 +38,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             batch_id=settings.batch_id,
             dedup=settings.dedup,
             extractor=settings.extractor,
+            field_maps=list(settings.field_maps),
         )
 
     def settings(self, sources: list[str] | None = None, batch_id: str | None = None) -> Settings:
@@ -43,6 +49,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             batch_id=batch_id or self.batch_id,
             dedup=self.dedup,
             extractor=self.extractor,
+            field_maps=tuple(self.field_maps),
         )
 
 

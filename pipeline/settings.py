@@ -75,6 +75,7 @@ class Settings:
     batch_id: str | None = None
     dedup: bool = True
     extractor: str = "rules"
+    field_maps: tuple[str, ...] = ()  # "source_name=mapping.yaml"
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -95,6 +96,19 @@ class Settings:
     def inbox(self) -> Path:
         return self.inbox_dir or self.data_dir / "inbox"
 
+    def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        from pipeline.sources.mapping import load_field_map
+
+        maps = {}
+        for item in self.field_maps:
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                raise ValueError(
+                    f"field mapping {item!r}: expected source_name=path/to/mapping.yaml"
+                )
+            maps[name] = load_field_map(Path(path).expanduser())
+        return maps
+
     def resolved_batch_id(self) -> str:
         return self.batch_id or default_batch_id(list(self.sources))
 
@@ -114,6 +128,11 @@ class Settings:
             batch_id=env.get("ROLEPRINT_BATCH_ID") or None,
             dedup=parse_bool(env.get("ROLEPRINT_DEDUP"), True, "ROLEPRINT_DEDUP"),
             extractor=env.get("ROLEPRINT_EXTRACTOR") or "rules",
+            field_maps=tuple(
+                m.strip()
+                for m in env.get("ROLEPRINT_FIELD_MAPS", "").split(os.pathsep)
+                if m.strip()
+            ),
             schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
             inbox_dir=Path(inbox).expanduser() if inbox else None,
         )

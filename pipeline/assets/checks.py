@@ -7,7 +7,7 @@ so a bad batch never reaches the marts, the report or the published snapshot.
 import dagster as dg
 
 from data_quality import run_suite
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import load_taxonomy
 
 
@@ -28,13 +28,17 @@ def _batch_frame(warehouse: Warehouse, table: str):
 
 
 @dg.asset_check(
-    asset="raw_postings", blocking=True, description="GX suite raw_postings on this batch's rows."
+    pool=WAREHOUSE_POOL,
+    asset="raw_postings",
+    blocking=True,
+    description="GX suite raw_postings on this batch's rows.",
 )
 def raw_postings_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _result("raw_postings", _batch_frame(warehouse, "raw.postings"))
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="raw_ingest_accounting",
     blocking=True,
     description="Every record read is accounted for: read = loaded + quarantined + duplicates, per file.",
@@ -68,6 +72,7 @@ def raw_postings_accounting(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="raw_quarantine",
     blocking=False,
     description="GX suite quarantine: every quarantined record has a reason.",
@@ -77,6 +82,7 @@ def quarantine_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="clean_postings",
     blocking=True,
     description="GX suite clean_postings on this batch's rows.",
@@ -86,6 +92,7 @@ def clean_postings_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="responsibilities",
     blocking=True,
     description="GX suite responsibilities on this batch's rows.",
@@ -95,6 +102,7 @@ def responsibilities_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="responsibility_labels",
     blocking=True,
     description="GX suite responsibility_labels: categories from the taxonomy, one primary per item.",
@@ -111,6 +119,7 @@ def responsibility_labels_suite(
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset="posting_role_types",
     blocking=True,
     description="GX suite posting_role_types on this batch's rows.",
@@ -120,6 +129,7 @@ def posting_role_types_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset=dg.AssetKey(["marts", "category_frequency"]),
     blocking=True,
     description="GX suite on the category-frequency mart.",
@@ -134,6 +144,7 @@ def category_frequency_suite(
 
 
 @dg.asset_check(
+    pool=WAREHOUSE_POOL,
     asset=dg.AssetKey(["marts", "role_type_split"]),
     blocking=True,
     description="GX suite on the role-type split mart.",

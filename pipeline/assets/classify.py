@@ -5,7 +5,7 @@ import polars as pl
 
 from pipeline.classify.categories import classify_responsibilities
 from pipeline.classify.role_types import role_types
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import read_batch, replace_batch, replace_rows
 
@@ -54,6 +54,7 @@ def taxonomy_frames(taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 @dg.multi_asset(
     group_name="classify",
+    pool=WAREHOUSE_POOL,
     specs=[
         dg.AssetSpec(
             "taxonomy",
@@ -87,6 +88,7 @@ def taxonomy(roleprint: RoleprintConfig, warehouse: Warehouse):
 
 @dg.asset(
     group_name="classify",
+    pool=WAREHOUSE_POOL,
     deps=["responsibilities", "taxonomy"],
     kinds={"polars", "duckdb"},
     description="Up to three taxonomy categories per responsibility, best first, with score and evidence.",
@@ -116,6 +118,7 @@ def responsibility_labels(
 
 @dg.asset(
     group_name="classify",
+    pool=WAREHOUSE_POOL,
     deps=["clean_postings", "responsibility_labels"],
     kinds={"polars", "duckdb"},
     description="Each posting's role type (AI-First / AI-Support / ML-First / unknown) with score, method and reason.",

@@ -12,7 +12,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipeline.resources import RoleprintConfig, dbt_env_for, dbt_project
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, dbt_env_for, dbt_project
 
 
 class RoleprintDbtTranslator(DagsterDbtTranslator):
@@ -32,7 +32,7 @@ translator = RoleprintDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
     project=dbt_project,
     dagster_dbt_translator=translator,
     # dbt is the only writer while it runs: no Python stage shares the file with it
-    pool="duckdb_writer",
+    pool=WAREHOUSE_POOL,
 )
 def roleprint_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, roleprint: RoleprintConfig

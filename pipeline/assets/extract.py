@@ -3,12 +3,13 @@
 import dagster as dg
 
 from pipeline.extract import get_extractor
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.warehouse import read_batch, replace_batch
 
 
 @dg.asset(
     group_name="extract",
+    pool=WAREHOUSE_POOL,
     deps=["clean_postings"],
     kinds={"polars", "duckdb"},
     description="Each responsibility of each posting: the items of its duties section(s), or its precomputed items for enriched records.",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.sources.ingest import ingest_sources
 from pipeline.warehouse import replace_rows
 
@@ -20,6 +20,7 @@ class IngestConfig(dg.Config):
 
 @dg.multi_asset(
     group_name="ingest",
+    pool=WAREHOUSE_POOL,
     specs=[
         dg.AssetSpec(
             "raw_postings",
@@ -51,7 +52,13 @@ def ingest(
     batch_id = settings.resolved_batch_id()
     now = datetime.now(UTC).replace(tzinfo=None)
     context.log.info(f"ingesting batch {batch_id} from {[str(s) for s in settings.sources]}")
-    result = ingest_sources(settings.sources, batch_id, now, progress=context.log.info)
+    result = ingest_sources(
+        settings.sources,
+        batch_id,
+        now,
+        progress=context.log.info,
+        field_maps=settings.load_field_maps(),
+    )
     totals = result.totals()
     sources = sorted({s.name for s in settings.sources})
     run = pl.DataFrame(

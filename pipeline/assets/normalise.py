@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
 from pipeline.warehouse import assign_duplicates, read_batch, replace_batch
 
 
 @dg.asset(
     group_name="normalise",
+    pool=WAREHOUSE_POOL,
     deps=["raw_postings"],
     kinds={"polars", "duckdb"},
     description="Postings with normalised plain text, normalised titles and seniority, language, PII redacted, duplicates flagged.",

@@ -11,7 +11,7 @@ from pipeline.report.build import (
     render_html,
     render_markdown,
 )
-from pipeline.resources import RoleprintConfig, Warehouse
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import load_taxonomy
 from pipeline.warehouse import publish
 
@@ -31,6 +31,7 @@ MART_KEYS = [
 
 @dg.asset(
     group_name="report",
+    pool=WAREHOUSE_POOL,
     deps=MART_KEYS,
     kinds={"markdown", "html"},
     description="The analysis report (Markdown, HTML, JSON of every figure), every number read from the marts.",
@@ -67,6 +68,7 @@ def report(
 
 @dg.asset(
     group_name="publish",
+    pool=WAREHOUSE_POOL,
     deps=["report"],
     kinds={"duckdb"},
     description="The analysts' read-only snapshot of the warehouse, swapped in atomically after a successful run.",

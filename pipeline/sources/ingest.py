@@ -5,7 +5,7 @@ Pure of Dagster and DuckDB: it reads files and returns Polars frames, so it is t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,7 +76,9 @@ def ingest_sources(
     ingested_at: datetime,
     progress: ProgressFn | None = None,
     progress_every: int = 500,
+    field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> IngestResult:
+    """Read every source; `field_maps` gives a source (by name) its own field mapping."""
     postings: list[dict] = []
     quarantine: list[dict] = []
     accounting: list[dict] = []
@@ -105,7 +107,7 @@ def ingest_sources(
                     counts["quarantined"] += 1
                     continue
                 try:
-                    row = map_record(rec.data or {})
+                    row = map_record(rec.data or {}, (field_maps or {}).get(spec.name))
                 except RecordError as exc:
                     excerpt = str(rec.data)[:200]
                     quarantine.append(

@@ -13,7 +13,10 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 DEFAULT_FIELD_MAP: dict[str, tuple[str, ...]] = {
     "posting_id": ("job_id", "posting_id", "id", "ref", "posting_ref", "jobId", "meta.job_id"),
@@ -42,6 +45,31 @@ DEFAULT_FIELD_MAP: dict[str, tuple[str, ...]] = {
 
 ROLE_TYPES = ("ai-first", "ai-support", "ml-first", "unknown")
 _HTML_HINT = re.compile(r"<(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b[^>]*>", re.I)
+
+
+def load_field_map(path: Path) -> dict[str, tuple[str, ...]]:
+    """A source's own field mapping: YAML of canonical field -> source key or list of keys.
+
+    Its keys are tried before the defaults, so a source only lists what it names differently.
+    """
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"field mapping {path}: cannot read it ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"field mapping {path}: expected a mapping of field -> source key(s)")
+    unknown = sorted(set(data) - set(DEFAULT_FIELD_MAP))
+    if unknown:
+        raise ValueError(
+            f"field mapping {path}: unknown fields {unknown}; known: {sorted(DEFAULT_FIELD_MAP)}"
+        )
+    out = {}
+    for field, keys in data.items():
+        keys = [keys] if isinstance(keys, str) else keys
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+            raise ValueError(f"field mapping {path}: {field!r} must be a key or a list of keys")
+        out[field] = tuple(keys) + DEFAULT_FIELD_MAP[field]
+    return out
 
 
 class RecordError(ValueError):

@@ -6,10 +6,10 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from pipeline.settings import SAMPLE_POSTINGS_DIR, SourceSpec, default_batch_id
+from pipeline.settings import SAMPLE_POSTINGS_DIR, Settings, SourceSpec, default_batch_id
 from pipeline.sources.files import discover_files, read_records
 from pipeline.sources.ingest import ingest_sources
-from pipeline.sources.mapping import RecordError, map_record, parse_date
+from pipeline.sources.mapping import RecordError, load_field_map, map_record, parse_date
 
 NOW = datetime(2026, 3, 1, 12, 0)
 
@@ -155,3 +155,32 @@ def test_duplicate_ids_within_a_batch_are_counted(tmp_path):
 def test_missing_source_path_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         ingest_sources([SourceSpec("s", tmp_path / "nope")], "b1", NOW)
+
+
+def test_a_source_can_bring_its_own_field_mapping(tmp_path):
+    src = tmp_path / "board"
+    src.mkdir()
+    (src / "export.csv").write_text("Req,Headline,Org,Text\nR-1,AI Engineer,Acme,Build agents\n")
+    mapping = tmp_path / "board.yaml"
+    mapping.write_text("posting_id: Req\ntitle: Headline\ncompany: [Org]\ndescription: Text\n")
+    settings = Settings.from_env({"ROLEPRINT_FIELD_MAPS": f"board={mapping}"})
+    result = ingest_sources(
+        [SourceSpec("board", src)], "b1", NOW, field_maps=settings.load_field_maps()
+    )
+    row = result.postings.row(0, named=True)
+    assert (row["posting_id"], row["title"], row["company"], row["description_raw"]) == (
+        "R-1",
+        "AI Engineer",
+        "Acme",
+        "Build agents",
+    )
+    assert row["extra"] is None
+    # without it the same file has no description the defaults recognise
+    assert ingest_sources([SourceSpec("board", src)], "b1", NOW).totals()["quarantined"] == 1
+
+
+def test_field_mapping_names_unknown_fields(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("headline: Title\n")
+    with pytest.raises(ValueError, match="unknown fields \\['headline'\\]"):
+        load_field_map(mapping)
