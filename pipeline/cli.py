@@ -147,7 +147,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="roleprint", description="Job postings -> responsibilities analysis."
     )
@@ -168,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         "--taxonomy", help="taxonomy YAML (default: the bundled AI-engineering taxonomy)"
     )
     run.add_argument(
+        "--mapping",
+        action="append",
+        help="a source's own field mapping: source_name=mapping.yaml (repeatable)",
+    )
+    run.add_argument(
         "--no-dedup",
         action="store_true",
         help="count duplicate postings (to reproduce sources that did not dedupe)",
@@ -182,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 

@@ -1,0 +1,49 @@
+"""The command line turns its options into the settings the pipeline reads."""
+
+import os
+
+import pytest
+
+from pipeline.cli import _apply_args_to_env, build_parser
+from pipeline.settings import Settings
+
+
+def test_run_options_become_settings(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("ROLEPRINT_"):
+            monkeypatch.delenv(name)
+    args = build_parser().parse_args(
+        [
+            "run",
+            "--source",
+            "a=/x/2026-02-04/postings",
+            "--source",
+            "/y",
+            "--data-dir",
+            str(tmp_path),
+            "--mapping",
+            "a=/m.yaml",
+            "--no-dedup",
+            "--batch-id",
+            "b7",
+        ]
+    )
+    # the CLI writes the environment the Dagster code location reads; restore it afterwards
+    for name in (
+        "ROLEPRINT_SOURCES",
+        "ROLEPRINT_DATA_DIR",
+        "ROLEPRINT_FIELD_MAPS",
+        "ROLEPRINT_DEDUP",
+        "ROLEPRINT_BATCH_ID",
+    ):
+        monkeypatch.setenv(name, "")
+    _apply_args_to_env(args)
+    settings = Settings.from_env()
+    assert [s.name for s in settings.sources] == ["a", "y"]
+    assert settings.data_dir == tmp_path and settings.dedup is False and settings.batch_id == "b7"
+    assert settings.field_maps == ("a=/m.yaml",)
+
+
+def test_unknown_command_is_an_error():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["explode"])
