@@ -1,8 +1,11 @@
 """Data-quality asset checks: a Great Expectations suite after every stage.
 
 Checks on the Python stages are blocking: a failure stops every downstream asset in the run,
-so a bad batch never reaches the marts, the report or the published snapshot.
+so a bad batch never reaches the marts, the report or the published snapshot. Stage suites
+validate the rows of the batch the run processes; mart suites validate the whole mart.
 """
+
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -11,30 +14,75 @@ from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import load_taxonomy
 
 
-def _result(suite: str, frame, **params) -> dg.AssetCheckResult:
-    outcome = run_suite(suite, frame, **params)
-    return dg.AssetCheckResult(
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=outcome.summary(),
-        metadata=outcome.to_metadata(),
-    )
+@dataclass(frozen=True)
+class SuiteCheck:
+    suite: str
+    asset: dg.AssetKey
+    table: str
+    per_batch: bool = True
+    blocking: bool = True
+    needs_categories: bool = False
 
 
-def _batch_frame(warehouse: Warehouse, table: str):
-    batch_id = warehouse.current_batch()
-    with warehouse.connect() as con:
-        return con.execute(f"SELECT * FROM {table} WHERE batch_id = ?", [batch_id]).df()
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="raw_postings",
-    blocking=True,
-    description="GX suite raw_postings on this batch's rows.",
+SUITE_CHECKS = (
+    SuiteCheck("raw_postings", dg.AssetKey("raw_postings"), "raw.postings"),
+    SuiteCheck("quarantine", dg.AssetKey("raw_quarantine"), "raw.quarantine", blocking=False),
+    SuiteCheck("clean_postings", dg.AssetKey("clean_postings"), "clean.postings"),
+    SuiteCheck("responsibilities", dg.AssetKey("responsibilities"), "clean.responsibilities"),
+    SuiteCheck(
+        "responsibility_labels",
+        dg.AssetKey("responsibility_labels"),
+        "clean.responsibility_labels",
+        needs_categories=True,
+    ),
+    SuiteCheck("posting_role_types", dg.AssetKey("posting_role_types"), "clean.posting_role_types"),
+    SuiteCheck(
+        "category_frequency",
+        dg.AssetKey(["marts", "category_frequency"]),
+        "marts.category_frequency",
+        per_batch=False,
+        needs_categories=True,
+    ),
+    SuiteCheck(
+        "role_type_split",
+        dg.AssetKey(["marts", "role_type_split"]),
+        "marts.role_type_split",
+        per_batch=False,
+    ),
 )
-def raw_postings_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _result("raw_postings", _batch_frame(warehouse, "raw.postings"))
+
+
+def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
+    scope = "this batch's rows" if spec.per_batch else "the whole mart"
+
+    @dg.asset_check(
+        name=f"{spec.suite}_suite",
+        asset=spec.asset,
+        blocking=spec.blocking,
+        pool=WAREHOUSE_POOL,
+        description=f"Great Expectations suite `{spec.suite}` on {scope} of {spec.table}.",
+    )
+    def _check(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.AssetCheckResult:
+        params = {}
+        if spec.needs_categories:
+            params["categories"] = list(load_taxonomy(roleprint.taxonomy_path).category_ids)
+        with warehouse.connect() as con:
+            if spec.per_batch:
+                batch_id = warehouse.current_batch()
+                frame = con.execute(
+                    f"SELECT * FROM {spec.table} WHERE batch_id = ?", [batch_id]
+                ).df()
+            else:
+                frame = con.execute(f"SELECT * FROM {spec.table}").df()
+        outcome = run_suite(spec.suite, frame, **params)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
+            description=outcome.summary(),
+            metadata=outcome.to_metadata(),
+        )
+
+    return _check
 
 
 @dg.asset_check(
@@ -71,98 +119,4 @@ def raw_postings_accounting(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="raw_quarantine",
-    blocking=False,
-    description="GX suite quarantine: every quarantined record has a reason.",
-)
-def quarantine_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _result("quarantine", _batch_frame(warehouse, "raw.quarantine"))
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="clean_postings",
-    blocking=True,
-    description="GX suite clean_postings on this batch's rows.",
-)
-def clean_postings_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _result("clean_postings", _batch_frame(warehouse, "clean.postings"))
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="responsibilities",
-    blocking=True,
-    description="GX suite responsibilities on this batch's rows.",
-)
-def responsibilities_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _result("responsibilities", _batch_frame(warehouse, "clean.responsibilities"))
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="responsibility_labels",
-    blocking=True,
-    description="GX suite responsibility_labels: categories from the taxonomy, one primary per item.",
-)
-def responsibility_labels_suite(
-    roleprint: RoleprintConfig, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    categories = list(load_taxonomy(roleprint.taxonomy_path).category_ids)
-    return _result(
-        "responsibility_labels",
-        _batch_frame(warehouse, "clean.responsibility_labels"),
-        categories=categories,
-    )
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset="posting_role_types",
-    blocking=True,
-    description="GX suite posting_role_types on this batch's rows.",
-)
-def posting_role_types_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _result("posting_role_types", _batch_frame(warehouse, "clean.posting_role_types"))
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=dg.AssetKey(["marts", "category_frequency"]),
-    blocking=True,
-    description="GX suite on the category-frequency mart.",
-)
-def category_frequency_suite(
-    roleprint: RoleprintConfig, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    categories = list(load_taxonomy(roleprint.taxonomy_path).category_ids)
-    with warehouse.connect() as con:
-        frame = con.execute("SELECT * FROM marts.category_frequency").df()
-    return _result("category_frequency", frame, categories=categories)
-
-
-@dg.asset_check(
-    pool=WAREHOUSE_POOL,
-    asset=dg.AssetKey(["marts", "role_type_split"]),
-    blocking=True,
-    description="GX suite on the role-type split mart.",
-)
-def role_type_split_suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        frame = con.execute("SELECT * FROM marts.role_type_split").df()
-    return _result("role_type_split", frame)
-
-
-ALL_CHECKS = [
-    raw_postings_suite,
-    raw_postings_accounting,
-    quarantine_suite,
-    clean_postings_suite,
-    responsibilities_suite,
-    responsibility_labels_suite,
-    posting_role_types_suite,
-    category_frequency_suite,
-    role_type_split_suite,
-]
+ALL_CHECKS = [raw_postings_accounting, *(suite_check(spec) for spec in SUITE_CHECKS)]

@@ -82,7 +82,7 @@ def collect_figures(
     words = _rows(
         con,
         """SELECT word, token_count, responsibilities_containing, word_rank, is_top_token, is_stem
-           FROM marts.word_frequency WHERE is_top_token OR is_stem
+           FROM marts.word_frequency WHERE (is_top_token AND NOT is_function_word) OR is_stem
            ORDER BY is_top_token DESC, word_rank, word""",
     )
     postings = sum(r["postings"] for r in role_types)
@@ -259,7 +259,8 @@ def render_markdown(figures: dict[str, Any]) -> str:
     ]
     lines += [
         "",
-        "Whole-word count: lower-cased whitespace tokens longer than 3 characters. "
+        "Whole-word count: lower-cased whitespace tokens longer than 3 characters "
+        "(function words such as 'with' or 'into' are counted in the mart, not listed here). "
         "Responsibilities containing it: responsibilities whose text contains the word anywhere (e.g. 'deploy' in 'deployment').",
         "",
     ]

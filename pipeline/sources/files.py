@@ -116,11 +116,23 @@ def _read_text(path: Path) -> tuple[str | None, RawRecord | None]:
         )
 
 
-def read_yaml(path: Path) -> Iterator[RawRecord]:
-    text, failure = _read_text(path)
-    if failure:
-        yield failure
-        return
+def _text_file(parse):
+    """Decode the file as UTF-8 first; a file that cannot be read or decoded is one failure."""
+
+    def reader(path: Path) -> Iterator[RawRecord]:
+        text, failure = _read_text(path)
+        if failure:
+            yield failure
+            return
+        yield from parse(path, text)
+
+    reader.__name__ = parse.__name__
+    reader.__doc__ = parse.__doc__
+    return reader
+
+
+@_text_file
+def read_yaml(path: Path, text: str) -> Iterator[RawRecord]:
     try:
         value = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - CSafeLoader is the safe loader
     except yaml.YAMLError as exc:
@@ -131,11 +143,8 @@ def read_yaml(path: Path) -> Iterator[RawRecord]:
     yield from _records_from_document(str(path), value, text)
 
 
-def read_json(path: Path) -> Iterator[RawRecord]:
-    text, failure = _read_text(path)
-    if failure:
-        yield failure
-        return
+@_text_file
+def read_json(path: Path, text: str) -> Iterator[RawRecord]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -144,11 +153,8 @@ def read_json(path: Path) -> Iterator[RawRecord]:
     yield from _records_from_document(str(path), value, text)
 
 
-def read_jsonl(path: Path) -> Iterator[RawRecord]:
-    text, failure = _read_text(path)
-    if failure:
-        yield failure
-        return
+@_text_file
+def read_jsonl(path: Path, text: str) -> Iterator[RawRecord]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -165,11 +171,8 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
         yield _from_value(str(path), f"line {number}", value, line)
 
 
-def read_csv(path: Path) -> Iterator[RawRecord]:
-    text, failure = _read_text(path)
-    if failure:
-        yield failure
-        return
+@_text_file
+def read_csv(path: Path, text: str) -> Iterator[RawRecord]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -107,9 +107,13 @@ final as (
         coalesce(token_counts.token_count, 0) as token_count,
         containing.responsibilities_containing,
         words.is_top_token,
-        words.is_stem
+        words.is_stem,
+        function_words.word is not null as is_function_word
 
     from words
+
+    left join {{ ref('english_function_words') }} as function_words
+        on words.word = function_words.word
 
     inner join containing
         on words.word = containing.word
@@ -125,6 +129,7 @@ select
     responsibilities_containing,
     row_number() over (order by token_count desc, word) as word_rank,
     is_top_token,
-    is_stem
+    is_stem,
+    is_function_word
 
 from final
