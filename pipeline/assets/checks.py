@@ -91,7 +91,7 @@ def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
     blocking=True,
     description="Every record read is accounted for: read = loaded + quarantined + duplicates, per file.",
 )
-def raw_postings_accounting(warehouse: Warehouse) -> dg.AssetCheckResult:
+def records_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:
     batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
         bad = con.execute(
@@ -119,4 +119,4 @@ def raw_postings_accounting(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-ALL_CHECKS = [raw_postings_accounting, *(suite_check(spec) for spec in SUITE_CHECKS)]
+ALL_CHECKS = [records_accounted_for, *(suite_check(spec) for spec in SUITE_CHECKS)]

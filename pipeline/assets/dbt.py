@@ -16,12 +16,13 @@ from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, dbt_env_for, dbt
 
 
 class RoleprintDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt models by their layer folder (staging / intermediate / marts)."""
+    """Groups dbt models by their layer folder (staging / intermediate / marts); seeds apart."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "dbt_reference"
         fqn = dbt_resource_props.get("fqn", [])
-        layer = fqn[1] if len(fqn) > 2 else None
-        return f"dbt_{layer}" if layer else "dbt"
+        return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
 
 
 translator = RoleprintDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

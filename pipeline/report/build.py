@@ -115,6 +115,10 @@ def collect_figures(
     }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
@@ -131,7 +135,7 @@ def _typical_titles(figures: dict[str, Any], per_type: int = 8) -> list[str]:
         if not rows:
             continue
         lines += [f"{ROLE_TYPE_NAMES[role_type]} titles:", ""]
-        lines += [f"- {r['title_normalized']} - {r['postings']} postings" for r in rows]
+        lines += [f"- {r['title_normalized']} - {_count(r['postings'], 'posting')}" for r in rows]
         lines.append("")
     top = {}
     for t in figures["titles"]:
@@ -142,7 +146,7 @@ def _typical_titles(figures: dict[str, Any], per_type: int = 8) -> list[str]:
         for title, rows in ranked:
             lead = max(rows, key=lambda r: (r["postings"], r["role_type"]))
             lines.append(
-                f"- {title} - {rows[0]['title_postings']} postings, "
+                f"- {title} - {_count(rows[0]['title_postings'], 'posting')}, "
                 f"{_pct(lead['share_of_title'])} {ROLE_TYPE_NAMES.get(lead['role_type'], lead['role_type'])}"
             )
         lines.append("")
@@ -162,11 +166,11 @@ def _insights(figures: dict[str, Any]) -> list[str]:
     ]
     very = [c["category_name"] for c in by_share if c["band"] == "very_common"]
     out.append(
-        f"2. **{len(very)} categories are very common** (in at least {_pct(figures['thresholds']['band_very_common'])} of roles): {', '.join(very) or 'none'}."
+        f"2. **{_count(len(very), 'category')} {'is' if len(very) == 1 else 'are'} very common** (in at least {_pct(figures['thresholds']['band_very_common'])} of roles): {', '.join(very) or 'none'}."
     )
     rare = [c["category_name"] for c in by_share if c["band"] == "rare"]
     out.append(
-        f"3. **{len(rare)} categories are rare** (under {_pct(figures['thresholds']['band_uncommon'])} of roles): {', '.join(rare) or 'none'}."
+        f"3. **{_count(len(rare), 'category')} {'is' if len(rare) == 1 else 'are'} rare** (under {_pct(figures['thresholds']['band_uncommon'])} of roles): {', '.join(rare) or 'none'}."
     )
     split = ", ".join(
         f"{ROLE_TYPE_NAMES.get(r['role_type'], r['role_type'])} {r['postings']} ({_pct(r['share'])})"

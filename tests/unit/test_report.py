@@ -1,0 +1,100 @@
+"""Report rendering is pure: literal figures in, the reference report's sections out."""
+
+from pipeline.report.build import figures_json, render_html, render_markdown
+
+
+def figures() -> dict:
+    cat = {
+        "category": "rag_retrieval",
+        "category_name": "RAG and Retrieval",
+        "sort_order": 4,
+        "band": "common",
+        "share_of_roles": 0.25,
+        "wilson_low": 0.2,
+        "wilson_high": 0.31,
+        "postings_with_category": 25,
+        "postings_total": 100,
+        "responsibility_count": 40,
+        "problem": "Models need company data.",
+        "core_challenge": "Relevance at scale.",
+        "examples": ["Build hybrid search over contracts"],
+        "subpatterns": [
+            {"subpattern_name": "Re-ranking", "share_of_roles": 0.1, "share_within_category": 0.4}
+        ],
+    }
+    return {
+        "title": "AI Engineering Responsibilities",
+        "role_noun": "AI Engineers",
+        "postings": 100,
+        "responsibilities": 640,
+        "batches": ["2026-02-04"],
+        "thresholds": {"band_very_common": 0.5, "band_common": 0.2, "band_uncommon": 0.05},
+        "categories": [cat],
+        "role_types": [
+            {"role_type": "ai-first", "postings": 70, "share": 0.7},
+            {"role_type": "ai-support", "postings": 30, "share": 0.3},
+        ],
+        "titles": [
+            {
+                "title_normalized": "AI Engineer",
+                "role_type": "ai-first",
+                "postings": 29,
+                "share_of_title": 0.97,
+                "title_postings": 30,
+                "title_rank": 1,
+            },
+            {
+                "title_normalized": "AI Engineer",
+                "role_type": "ai-support",
+                "postings": 1,
+                "share_of_title": 0.03,
+                "title_postings": 30,
+                "title_rank": 1,
+            },
+        ],
+        "words": [
+            {
+                "word": "build",
+                "token_count": 70,
+                "responsibilities_containing": 80,
+                "word_rank": 1,
+                "is_top_token": True,
+                "is_stem": True,
+            },
+            {
+                "word": "deploy",
+                "token_count": 9,
+                "responsibilities_containing": 30,
+                "word_rank": 9,
+                "is_top_token": False,
+                "is_stem": True,
+            },
+        ],
+    }
+
+
+def test_markdown_has_the_reference_sections_with_computed_numbers():
+    md = render_markdown(figures())
+    assert md.startswith(
+        "# AI Engineering Responsibilities Analysis\n\nBased on 640 responsibilities extracted from 100 job descriptions"
+    )
+    for heading in (
+        "## Frequency Guide",
+        "## Typical Job Titles",
+        "## Problems AI Engineers Solve",
+        "## Common",
+        "## Key Insights",
+        "## Most Common Words in Responsibilities",
+    ):
+        assert f"\n{heading}\n" in md
+    assert "- AI Engineer - 30 postings, 97% AI-First" in md
+    assert "Share of roles: 25% (95% CI 20%-31%; 25 of 100 postings; 40 responsibilities)" in md
+    assert "- Re-ranking - 10% of roles, 40% of this category's" in md
+    assert "| build | 70 | 80 |" in md and "| deploy | 9 | 30 |" in md
+
+
+def test_rendering_is_deterministic_and_html_is_self_contained():
+    assert render_markdown(figures()) == render_markdown(figures())
+    assert figures_json(figures()) == figures_json(figures())
+    html = render_html(render_markdown(figures()), "T")
+    assert html.startswith("<!DOCTYPE html>") and "<table>" in html and "http" not in html
