@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -120,6 +121,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluation.run import (
+        check_targets,
+        evaluate_batch,
+        evaluate_categories,
+        format_tables,
+    )
+    from pipeline.taxonomy import load_taxonomy
+
+    if not args.gold and not args.batch:
+        raise SystemExit(
+            "roleprint eval: give --gold FILE and/or --batch POSTINGS_DIR=REFERENCE_DIR"
+        )
+    taxonomy = load_taxonomy(args.taxonomy)
+    result: dict = {"taxonomy": taxonomy.label}
+    if args.gold:
+        result["categories"] = evaluate_categories(Path(args.gold), taxonomy)
+    batches = []
+    for spec in args.batch or []:
+        postings, sep, reference = spec.partition("=")
+        if not sep:
+            raise SystemExit(f"--batch {spec!r}: expected POSTINGS_DIR=REFERENCE_DIR")
+        batches.append(
+            evaluate_batch(Path(postings), Path(reference), taxonomy, extractor=args.extractor)
+        )
+    if batches:
+        result["batches"] = batches
+    result["target_failures"] = check_targets(result)
+    print(format_tables(result))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        print(f"JSON: {args.json}")
+    return 1 if args.check_targets and result["target_failures"] else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from pipeline.classify.categories import classify_texts
+    from pipeline.taxonomy import load_taxonomy
+
+    source = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with source:
+        texts = [line.strip() for line in source if line.strip()]
+    labels = classify_texts(texts, load_taxonomy(args.taxonomy))
+    for position, text in enumerate(texts):
+        rows = labels.filter(labels["position"] == position).sort("rank")
+        shown = ", ".join(
+            f"{r['category']}{'/' + r['subpattern'] if r['subpattern'] else ''} {r['score']:.2f} [{r['evidence']}]"
+            for r in rows.iter_rows(named=True)
+        )
+        print(f"{text}\n  -> {shown}")
+    return 0
+
+
 def cmd_prepare(_: argparse.Namespace) -> int:
     print(f"dbt manifest: {prepare_dbt()}")
     return 0
@@ -178,6 +234,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="count duplicate postings (to reproduce sources that did not dedupe)",
     )
     run.set_defaults(func=cmd_run)
+
+    ev = sub.add_parser(
+        "eval", help="measure categories, extraction and role types against references"
+    )
+    ev.add_argument(
+        "--gold", help="hand-labelled responsibilities (JSONL: text, primary, secondary)"
+    )
+    ev.add_argument(
+        "--batch",
+        action="append",
+        help="POSTINGS_DIR=REFERENCE_DIR (reference: enriched records); repeatable",
+    )
+    ev.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
+    ev.add_argument("--extractor", default="rules", help="extractor backend (default: rules)")
+    ev.add_argument("--json", help="write every figure as JSON here")
+    ev.add_argument(
+        "--check-targets", action="store_true", help="exit 1 when a figure is below its target"
+    )
+    ev.set_defaults(func=cmd_eval)
+
+    cl = sub.add_parser(
+        "classify", help="label responsibility texts (one per line) from a file or stdin"
+    )
+    cl.add_argument(
+        "file", nargs="?", help="text file, one responsibility per line (default: stdin)"
+    )
+    cl.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
+    cl.set_defaults(func=cmd_classify)
 
     prep = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     prep.set_defaults(func=cmd_prepare)

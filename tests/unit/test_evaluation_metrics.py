@@ -1,0 +1,55 @@
+"""Evaluation metrics on small literal cases computed by hand."""
+
+import pytest
+
+from pipeline.evaluation.metrics import (
+    category_metrics,
+    extraction_metrics,
+    match_items,
+    role_type_metrics,
+)
+
+
+def test_category_micro_f1_and_primary_accuracy():
+    gold = [("agents", []), ("rag_retrieval", ["data_processing"]), ("other", [])]
+    predicted = [["agents", "building_ai_systems"], ["data_processing"], []]
+    m = category_metrics(gold, predicted)
+    # tp: agents, data_processing = 2; fp: building_ai_systems = 1; fn: rag_retrieval, other = 2
+    assert m["micro"]["precision"] == pytest.approx(2 / 3)
+    assert m["micro"]["recall"] == pytest.approx(2 / 4)
+    assert m["primary_accuracy"] == pytest.approx(2 / 3)  # empty prediction counts as "other"
+    assert m["primary_confusions"] == [
+        {"gold": "rag_retrieval", "predicted": "data_processing", "count": 1}
+    ]
+
+
+def test_matching_is_one_to_one_and_greedy():
+    extracted = ["Build RAG pipelines.", "build rag pipelines for search", "Free lunch"]
+    reference = ["Build RAG pipelines for search"]
+    matches = match_items(extracted, reference)
+    assert len(matches) == 1 and matches[0][1] == 0
+
+
+def test_extraction_recall_coverage_and_items():
+    pairs = {
+        "a": (
+            ["Deploy models to production", "Mentor engineers"],
+            ["Deploy models into production", "Write docs"],
+        ),
+        "b": ([], ["Own the roadmap"]),
+        "c": (["x"], []),  # no reference items: not scored
+    }
+    m = extraction_metrics(pairs)
+    assert m["postings"] == 2
+    assert m["recall"] == pytest.approx((1 / 2 + 0) / 2)
+    assert m["coverage"] == pytest.approx(0.5)
+    assert m["items_per_posting"] == pytest.approx(1.0)
+
+
+def test_role_type_metrics_leave_out_unknown_references():
+    truth = ["ai-first", "ai-first", "ml-first", "ai-support", "unknown"]
+    pred = ["ai-first", "ai-support", "ml-first", "ai-support", "ai-first"]
+    m = role_type_metrics(truth, pred)
+    assert m["postings"] == 4 and m["accuracy"] == pytest.approx(0.75)
+    assert m["per_class"]["ml-first"]["recall"] == 1.0
+    assert m["confusion"]["ai-first"] == {"ai-first": 1, "ai-support": 1, "ml-first": 0}
