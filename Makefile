@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test lint format ui clean
+.PHONY: setup run test eval lint format ui clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ format: $(VENV)/.synced
 
 test: setup lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Analysis quality against the reference data in ../shared (paths given at run time, never copied).
+SHARED ?= ../shared
+BUILTIN := $(SHARED)/datasets/builtin-ai-jobs
+EVAL_JSON ?= data/evaluation/eval.json
+eval: setup
+	mkdir -p $(dir $(EVAL_JSON))
+	$(BIN)/roleprint eval --check-targets --json $(EVAL_JSON) \
+		--gold $(SHARED)/gold/responsibility_categories.dev.jsonl \
+		--batch $(BUILTIN)/2026-02-04/postings=$(BUILTIN)/2026-02-04/llm_extractions \
+		--batch $(BUILTIN)/2026-02-27-sample/postings=$(BUILTIN)/2026-02-27-sample/llm_extractions
 
 ui: setup
 	$(BIN)/roleprint ui --host 127.0.0.1 --port 3000

@@ -122,33 +122,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.evaluation.run import (
-        check_targets,
-        evaluate_batch,
-        evaluate_categories,
-        format_tables,
-    )
+    from pipeline.evaluation.run import evaluate, format_tables, parse_batch
     from pipeline.taxonomy import load_taxonomy
 
     if not args.gold and not args.batch:
         raise SystemExit(
             "roleprint eval: give --gold FILE and/or --batch POSTINGS_DIR=REFERENCE_DIR"
         )
-    taxonomy = load_taxonomy(args.taxonomy)
-    result: dict = {"taxonomy": taxonomy.label}
-    if args.gold:
-        result["categories"] = evaluate_categories(Path(args.gold), taxonomy)
-    batches = []
-    for spec in args.batch or []:
-        postings, sep, reference = spec.partition("=")
-        if not sep:
-            raise SystemExit(f"--batch {spec!r}: expected POSTINGS_DIR=REFERENCE_DIR")
-        batches.append(
-            evaluate_batch(Path(postings), Path(reference), taxonomy, extractor=args.extractor)
-        )
-    if batches:
-        result["batches"] = batches
-    result["target_failures"] = check_targets(result)
+    try:
+        batches = [parse_batch(b) for b in args.batch or []]
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    result = evaluate(
+        load_taxonomy(args.taxonomy),
+        gold=Path(args.gold) if args.gold else None,
+        batches=batches,
+        extractor=args.extractor,
+    )
     print(format_tables(result))
     if args.json:
         Path(args.json).write_text(

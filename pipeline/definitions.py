@@ -5,6 +5,7 @@ import dagster as dg
 from pipeline.assets.checks import ALL_CHECKS
 from pipeline.assets.classify import posting_role_types, responsibility_labels, taxonomy
 from pipeline.assets.dbt import roleprint_dbt_models
+from pipeline.assets.evaluation import build_evaluation
 from pipeline.assets.extract import responsibilities
 from pipeline.assets.ingest import ingest
 from pipeline.assets.normalise import clean_postings
@@ -15,8 +16,10 @@ from pipeline.settings import Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    eval_assets, eval_checks = build_evaluation(settings)
     return dg.Definitions(
         assets=[
+            *eval_assets,
             ingest,
             clean_postings,
             responsibilities,
@@ -27,7 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             report,
             published_warehouse,
         ],
-        asset_checks=ALL_CHECKS,
+        asset_checks=[*ALL_CHECKS, *eval_checks],
         jobs=[refresh_job],
         schedules=[nightly_schedule(settings)],
         sensors=[inbox_sensor(settings)],

@@ -27,6 +27,8 @@ class RoleprintConfig(dg.ConfigurableResource):
     batch_id: str | None = None
     dedup: bool = True
     extractor: str = "rules"
+    category_classifier: str = "rules"
+    role_type_classifier: str = "rules"
     field_maps: list[str] = []
 
     @classmethod
@@ -38,6 +40,8 @@ class RoleprintConfig(dg.ConfigurableResource):
             batch_id=settings.batch_id,
             dedup=settings.dedup,
             extractor=settings.extractor,
+            category_classifier=settings.category_classifier,
+            role_type_classifier=settings.role_type_classifier,
             field_maps=list(settings.field_maps),
         )
 
@@ -49,6 +53,8 @@ class RoleprintConfig(dg.ConfigurableResource):
             batch_id=batch_id or self.batch_id,
             dedup=self.dedup,
             extractor=self.extractor,
+            category_classifier=self.category_classifier,
+            role_type_classifier=self.role_type_classifier,
             field_maps=tuple(self.field_maps),
         )
 

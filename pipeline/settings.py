@@ -75,6 +75,10 @@ class Settings:
     batch_id: str | None = None
     dedup: bool = True
     extractor: str = "rules"
+    category_classifier: str = "rules"
+    role_type_classifier: str = "rules"
+    eval_gold: Path | None = None
+    eval_batches: tuple[str, ...] = ()  # "postings_dir=reference_dir"
     field_maps: tuple[str, ...] = ()  # "source_name=mapping.yaml"
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
@@ -128,6 +132,14 @@ class Settings:
             batch_id=env.get("ROLEPRINT_BATCH_ID") or None,
             dedup=parse_bool(env.get("ROLEPRINT_DEDUP"), True, "ROLEPRINT_DEDUP"),
             extractor=env.get("ROLEPRINT_EXTRACTOR") or "rules",
+            category_classifier=env.get("ROLEPRINT_CATEGORY_CLASSIFIER") or "rules",
+            role_type_classifier=env.get("ROLEPRINT_ROLE_TYPE_CLASSIFIER") or "rules",
+            eval_gold=Path(env["ROLEPRINT_EVAL_GOLD"]).expanduser()
+            if env.get("ROLEPRINT_EVAL_GOLD")
+            else None,
+            eval_batches=tuple(
+                b for b in env.get("ROLEPRINT_EVAL_BATCHES", "").split(os.pathsep) if b.strip()
+            ),
             field_maps=tuple(
                 m.strip()
                 for m in env.get("ROLEPRINT_FIELD_MAPS", "").split(os.pathsep)

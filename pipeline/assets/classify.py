@@ -3,8 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.classify.categories import classify_responsibilities
-from pipeline.classify.role_types import role_types
+from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import read_batch, replace_batch, replace_rows
@@ -101,7 +100,8 @@ def responsibility_labels(
     batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
         items = read_batch(con, "clean.responsibilities", batch_id)
-        labels = classify_responsibilities(items, tax).with_columns(batch_id=pl.lit(batch_id))
+        classify = get_category_classifier(roleprint.category_classifier)
+        labels = classify(items, tax).with_columns(batch_id=pl.lit(batch_id))
         replace_batch(con, "clean.responsibility_labels", labels, batch_id)
     primary = labels.filter(pl.col("rank") == 1)
     context.log.info(f"labelled {items.height} responsibilities with {tax.label}")
@@ -124,12 +124,12 @@ def responsibility_labels(
     description="Each posting's role type (AI-First / AI-Support / ML-First / unknown) with score, method and reason.",
     metadata={"table": "clean.posting_role_types"},
 )
-def posting_role_types(warehouse: Warehouse) -> dg.MaterializeResult:
+def posting_role_types(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.MaterializeResult:
     batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
         postings = read_batch(con, "clean.postings", batch_id)
         labels = read_batch(con, "clean.responsibility_labels", batch_id)
-        typed = role_types(postings, labels)
+        typed = get_role_type_classifier(roleprint.role_type_classifier)(postings, labels)
         replace_batch(con, "clean.posting_role_types", typed, batch_id)
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,40 @@
+"""Classifier backends, chosen by name in the pipeline's config.
+
+A backend is a function with the signature of the rules one; a later LLM- or embedding-based
+backend registers here and the assets pick it up by name, unchanged:
+- category classifiers: (responsibilities frame, taxonomy) -> labels frame
+  (posting_id, position, category, subpattern, rank, score, classifier, evidence);
+- role-type classifiers: (clean postings frame, labels frame) -> role types frame
+  (posting_id, batch_id, role_type, score, method, reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from pipeline.classify.categories import classify_responsibilities
+from pipeline.classify.role_types import role_types
+from pipeline.taxonomy import Taxonomy
+
+CategoryClassifier = Callable[[pl.DataFrame, Taxonomy], pl.DataFrame]
+RoleTypeClassifier = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
+
+CATEGORY_CLASSIFIERS: dict[str, CategoryClassifier] = {"rules": classify_responsibilities}
+ROLE_TYPE_CLASSIFIERS: dict[str, RoleTypeClassifier] = {"rules": role_types}
+
+
+def _pick(registry: dict, kind: str, name: str):
+    try:
+        return registry[name]
+    except KeyError:
+        raise ValueError(f"unknown {kind} {name!r}: choose one of {sorted(registry)}") from None
+
+
+def get_category_classifier(name: str = "rules") -> CategoryClassifier:
+    return _pick(CATEGORY_CLASSIFIERS, "category classifier", name)
+
+
+def get_role_type_classifier(name: str = "rules") -> RoleTypeClassifier:
+    return _pick(ROLE_TYPE_CLASSIFIERS, "role-type classifier", name)

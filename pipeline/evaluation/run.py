@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.classify.categories import classify_responsibilities, classify_texts
-from pipeline.classify.role_types import role_types
+from pipeline.classify import get_category_classifier, get_role_type_classifier
+from pipeline.classify.categories import classify_texts
 from pipeline.evaluation.metrics import category_metrics, extraction_metrics, role_type_metrics
 from pipeline.extract import get_extractor
 from pipeline.settings import SourceSpec
@@ -59,14 +59,25 @@ class StageOutputs:
     role_types: pl.DataFrame
 
 
-def run_stages(postings_dir: Path, taxonomy: Taxonomy, extractor: str = "rules") -> StageOutputs:
-    """Ingest -> normalise -> extract -> classify -> role types, in memory, for one folder."""
+def run_stages(
+    postings_dir: Path,
+    taxonomy: Taxonomy,
+    extractor: str = "rules",
+    category_classifier: str = "rules",
+    role_type_classifier: str = "rules",
+) -> StageOutputs:
+    """Ingest -> normalise -> extract -> classify -> role types, in memory, for one folder,
+    with the same backends (by name) the pipeline would use."""
     now = datetime.now(UTC).replace(tzinfo=None)
     raw = ingest_sources([SourceSpec("eval", postings_dir)], "eval", now).postings
     clean = clean_batch(raw)
     items = get_extractor(extractor)(clean)
-    labels = classify_responsibilities(items, taxonomy).with_columns(batch_id=pl.lit("eval"))
-    return StageOutputs(clean, items, labels, role_types(clean, labels))
+    labels = get_category_classifier(category_classifier)(items, taxonomy).with_columns(
+        batch_id=pl.lit("eval")
+    )
+    return StageOutputs(
+        clean, items, labels, get_role_type_classifier(role_type_classifier)(clean, labels)
+    )
 
 
 def load_reference(reference_dir: Path) -> pl.DataFrame:
@@ -87,8 +98,10 @@ def evaluate_batch(
     extractor: str = "rules",
     noise_sample_size: int = 100,
     seed: int = 20260204,
+    category_classifier: str = "rules",
+    role_type_classifier: str = "rules",
 ) -> dict[str, Any]:
-    out = run_stages(postings_dir, taxonomy, extractor)
+    out = run_stages(postings_dir, taxonomy, extractor, category_classifier, role_type_classifier)
     ref = load_reference(reference_dir)
     extracted = out.items.group_by("posting_id").agg(pl.col("text").sort_by("position"))
     ours = dict(zip(extracted["posting_id"], extracted["text"].to_list(), strict=True))
@@ -116,6 +129,29 @@ def evaluate_batch(
         "role_types": roles,
         "noise_sample": sample,
     }
+
+
+def evaluate(
+    taxonomy: Taxonomy,
+    gold: Path | None = None,
+    batches: list[tuple[Path, Path]] | None = None,
+    **backends: str,
+) -> dict[str, Any]:
+    """Every figure for the given gold file and (postings, reference) folder pairs."""
+    result: dict[str, Any] = {"taxonomy": taxonomy.label}
+    if gold:
+        result["categories"] = evaluate_categories(gold, taxonomy)
+    if batches:
+        result["batches"] = [evaluate_batch(p, r, taxonomy, **backends) for p, r in batches]
+    result["target_failures"] = check_targets(result)
+    return result
+
+
+def parse_batch(spec: str) -> tuple[Path, Path]:
+    postings, sep, reference = spec.partition("=")
+    if not sep or not postings or not reference:
+        raise ValueError(f"evaluation batch {spec!r}: expected POSTINGS_DIR=REFERENCE_DIR")
+    return Path(postings), Path(reference)
 
 
 def check_targets(result: dict[str, Any]) -> list[str]:

@@ -213,3 +213,43 @@ def test_inbox_sensor_requests_a_run_for_new_files(tmp_path):
         cursor = ctx.cursor
     with dg.build_sensor_context(cursor=cursor) as ctx:
         assert isinstance(sensor(ctx), dg.SkipReason)
+
+
+def test_evaluation_asset_runs_when_references_are_configured(tmp_path):
+    # a tiny gold file and reference written here; the asset scores the bundled samples
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        '{"text": "Integrate the OpenAI API with retries and fallbacks", "primary": "provider_apis", "secondary": []}\n'
+        '{"text": "Mentor junior engineers and review their code", "primary": "collaboration", "secondary": []}\n'
+    )
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    doc = {
+        "position": {
+            "title": "AI Engineer",
+            "ai_type": {"type": "ai-first"},
+            "responsibilities": ["Build agents"],
+        },
+        "meta": {"job_id": "4810231"},
+    }
+    (reference / "4810231.yaml").write_text(yaml.safe_dump(doc))
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        sources=(SourceSpec("sample", SAMPLE_POSTINGS_DIR),),
+        eval_gold=gold,
+        eval_batches=(f"{SAMPLE_POSTINGS_DIR}={reference}",),
+    )
+    job = build_definitions(settings).resolve_job_def("refresh_warehouse")
+    result = job.execute_in_process(
+        asset_selection=[dg.AssetKey("evaluation")], instance=dg.DagsterInstance.ephemeral()
+    )
+    assert result.success
+    (mat,) = [
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == "evaluation"
+    ]
+    metadata = mat.materialization.metadata
+    assert metadata["categories_micro_f1"].value == 1.0
+    assert metadata["batch0_role_types_accuracy"].value == 1.0
+    assert (tmp_path / "data" / "evaluation" / "latest.json").exists()
