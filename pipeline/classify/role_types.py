@@ -1,13 +1,30 @@
 """Rules role-type classifier: AI-First / AI-Support / ML-First per posting, with its reason.
 
-Evidence, all counted with Polars expressions:
-- the title (an "AI engineer" title leans AI-First, "platform"/"data engineer"/"sales" AI-Support,
-  "machine learning"/"data scientist" without generative words ML-First);
-- the posting's text: how often it speaks of generative AI (LLMs, RAG, agents, prompts) versus
-  classical ML (training models, forecasting, recommendation, features);
+The reference notion: an AI-First role builds with models itself (LLM features, agents, RAG,
+prompts, evaluation, fine-tuning or serving models); an AI-Support role works near AI without
+building with models (platforms, infrastructure, data, front-end/back-end/mobile product work,
+QA, tooling that helps others use AI, sales and solutions); an ML-First role trains classical or
+deep models (vision, speech, RL, forecasting, recommendation, fraud) with little generative AI.
+
+Evidence, all counted with Polars expressions (no Python loop per posting):
+- the title: an "AI/ML/LLM engineer", "applied AI", "forward deployed" or research title leans
+  AI-First; platform, infrastructure, front-end, back-end, mobile, QA, data-engineering, sales
+  and similar titles lean AI-Support; vision/speech/RL/forecasting titles lean ML-First;
+- the posting's text, as rates per 1,000 characters: generative-AI vocabulary (LLMs, agents,
+  RAG, prompts, evals), counted over the whole text and again over its bullet lines (the
+  responsibilities and requirements, so a company blurb about AI weighs less); support
+  vocabulary (infrastructure, front-end, back-end/databases, data pipelines, security, QA);
+  "enabler" phrases (helping others use
+  AI tools, developer productivity, human feedback / annotation work); classical/deep-ML
+  vocabulary (vision, speech, RL, forecasting, PyTorch...);
 - its classified responsibilities: the share whose primary category is building with models
-  versus platform, data or customer work.
-The three scores are summed per class; the winner's share of the total is the score.
+  versus platform, front-end, data or security work.
+
+AI-First and AI-Support are scored against each other on one scale, the "lean" (hand-set
+weights, each a plain-language piece of evidence; positive is AI-First). ML-First wins, whatever
+the lean, when its own scale (model-training vocabulary and title, less generative-AI
+vocabulary) passes ML_THRESHOLD. The score is a confidence in [0.5, 1): a logistic of the
+deciding margin (|lean|, or the ML scale's excess over its threshold).
 """
 
 from __future__ import annotations
@@ -17,128 +34,209 @@ import polars as pl
 ROLE_TYPES = ("ai-first", "ai-support", "ml-first")
 
 GENAI_TERMS = (
-    r"\b(llms?|large language models?|genai|gen ai|generative|gpt|rag|retrieval[- ]augmented|agents?|agentic"
-    r"|prompts?|prompt engineering|langchain|langgraph|llamaindex|openai|anthropic|claude|gemini|copilot"
-    r"|chatbots?|embeddings?|vector (db|database|search|store)|foundation models?|fine-tun\w*)\b"
+    r"\b(llms?|large language models?|genai|gen ai|generative ai|gpt-?\w*|foundation models?"
+    r"|rag|retrieval[- ]augmented|agents?|agentic|multi-agent|prompts?|prompt engineering"
+    r"|context engineering|langchain|langgraph|llamaindex|openai|anthropic|claude|gemini|mcp"
+    r"|hugging ?face|dspy|crewai|autogen|embeddings?|vector (db|database|search|store)s?"
+    r"|semantic search|fine-?tun\w*|evals?|evaluations?|hallucinations?|guardrails?|chatbots?)\b"
 )
 CLASSICAL_ML_TERMS = (
-    r"\b(xgboost|lightgbm|scikit-learn|sklearn|regression|classification models?|forecasting|time series"
-    r"|recommendation|recommender|ranking models?|feature engineering|churn|fraud detection|propensity"
-    r"|a/b test\w*|causal|statistical model\w*|predictive model\w*|computer vision|tabular|pytorch|tensorflow"
-    r"|train(ing)? (and deploy\w* )?(ml |machine learning |deep learning )?models?|model training)\b"
+    r"\b(machine learning|ml|pytorch|tensorflow|jax|keras|deep learning|neural networks?|cnns?|rnns?"
+    r"|lstms?|diffusion|computer vision|object detection|segmentation|perception|lidar"
+    r"|point clouds?|image|video|3d|speech|asr|tts|audio|voice|reinforcement learning|rl|policy"
+    r"|robot\w*|control|xgboost|lightgbm|scikit-learn|sklearn|regression|forecasting"
+    r"|time[- ]series|statistic\w*|bayesian|causal|tabular|recommend\w*|ranking|personali[sz]\w*"
+    r"|churn|fraud|propensity|risk models?|anomaly detection|cuda|gpus?|kernels?|hpc|nccl)\b"
 )
 SUPPORT_TERMS = (
-    r"\b(platform|infrastructure|kubernetes|k8s|terraform|devops|sre|reliability engineering|data pipelines?"
-    r"|etl|data engineering|data warehouse|gpu clusters?|observability|ci/cd|customers?|pre-?sales|sales"
-    r"|solutions? (engineer|architect)|support engineer|enablement|tooling)\b"
+    r"\b(kubernetes|k8s|terraform|docker|devops|sre|infrastructure|platforms?|ci/cd|observability"
+    r"|distributed systems|data pipelines?|etl|elt|data engineering|data warehouse|spark|airflow"
+    r"|dbt|snowflake|kafka|data lakes?|react|typescript|javascript|next\.?js|vue|angular"
+    r"|front-?end|css|html|web applications?|ios|android|mobile|swift|kotlin|ui|ux|databases?|sql"
+    r"|postgres\w*|apis?|back-?end|microservices|ruby|rails|security|documentation|testing"
+    r"|test automation|qa)\b"
+)
+ENABLER_TERMS = (
+    r"\b(cursor|copilot|claude code|ai[- ]assisted (development|coding)|ai coding (tools|assistants)"
+    r"|developer productivity|developer experience|enable (other )?(engineers|teams|developers)"
+    r"|adoption of ai|ai adoption|human feedback|rlhf|annotat\w*|label(l)?ing|ai[- ]generated code"
+    r"|no (prior )?(ml|machine learning|ai) experience)\b"
 )
 
 AI_FIRST_CATEGORIES = (
     "building_ai_systems",
     "agents",
     "rag_retrieval",
-    "provider_apis",
     "evaluation_quality",
-    "frontend_ui",
+    "fine_tuning",
+    "self_hosting",
 )
 SUPPORT_CATEGORIES = (
     "infrastructure_platforms",
+    "frontend_ui",
     "data_processing",
-    "customers",
-    "self_hosting",
     "security_compliance",
 )
-ML_CATEGORIES = ("fine_tuning", "experimentation_research")
 
-TITLE_AI_FIRST = r"\b(ai|llm|genai|generative|gen ai|agents?|applied ai|prompt|conversational)\b.*\b(engineer|developer|architect|builder)\b"
-TITLE_SUPPORT = r"\b(platform|infrastructure|infra|devops|sre|reliability|data engineer|sales|solutions?|support|customer|mlops|operations|security)\b"
-TITLE_ML = r"\b(machine learning|ml|data scien\w*|scientist|statistic\w*|quant\w*|computer vision|research scientist)\b"
+TITLE_AI_FIRST = (
+    r"\b(ai|llm|genai|gen ai|generative ai|agentic|agents?|applied ai|machine learning|ml|nlp"
+    r"|conversational ai|prompt)\s*(/\s*(ml|ai)\s*)?((software|product|inference|research)\s+)?(engineer|developer|architect"
+    r"|builder|scientist|researcher)|forward[- ]deployed|\bresearch (engineer|scientist)|applied scien"
+)
+TITLE_SUPPORT = (
+    r"\b(platform|infrastructure|infra|devops|sre|reliability|mlops|ops|cloud|back-?end|front-?end"
+    r"|full-?stack|web|mobile|ios|android|qa|quality|test\w*|security|governance|data engineer\w*"
+    r"|data platform|analytics|sales|pre-?sales|account|customer|support|success|consult\w*"
+    r"|advocate|developer relations|devrel|marketing|enablement|product manager|program manager"
+    r"|trainer|tools?|tooling)\b"
+)
+TITLE_ML = (
+    r"\b(computer vision|vision|perception|robot\w*|autonomy|speech|audio|reinforcement learning|rl"
+    r"|recommend\w*|ranking|personali[sz]\w*|forecast\w*|fraud|risk|supply chain|data scien\w*"
+    r"|statistic\w*|quant\w*)\b"
+)
+TITLE_GENAI = r"\b(llm|genai|gen ai|generative|agentic|agents?|prompt|conversational)\b"
+
+# Hand-set weights: AI-First versus AI-Support on one scale (see `classify_role_types`).
+W_TITLE = 1.0
+W_GENAI = 1.2  # per log(1 + rate per 1,000 chars), whole text and bullet lines averaged
+W_SUPPORT_TEXT = 0.5
+W_ENABLER = 0.8
+W_SHARES = 0.5
+SUPPORT_BIAS = 0.2  # set so predicted AI-Support share matches the reference share
+ML_THRESHOLD = 1.45
 
 
 def _rate(text: pl.Expr, pattern: str) -> pl.Expr:
     """Matches per 1,000 characters, so long postings do not win by length alone."""
     length = text.str.len_chars().clip(lower_bound=400)
-    return text.str.to_lowercase().str.count_matches(pattern).fill_null(0) * 1000 / length
+    return text.str.count_matches(pattern).fill_null(0) * 1000 / length
 
 
-def classify_role_types(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    """postings: batch_id, posting_id, title, description_text; labels: batch_id, posting_id,
-    position, category, rank. Returns batch_id, posting_id, role_type, score, method, reason."""
+def _bullets(text: pl.Expr) -> pl.Expr:
+    """The posting's bullet lines (responsibilities, requirements), without the prose around them."""
+    return text.str.extract_all(r"(?m)^[ \t]*[-•*▪◦·][^\n]*").list.join("\n").fill_null("")
+
+
+def _evidence(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     primary = labels.filter(pl.col("rank") == 1)
     shares = primary.group_by("batch_id", "posting_id").agg(
         n_items=pl.len(),
         first_share=pl.col("category").is_in(AI_FIRST_CATEGORIES).mean(),
         support_share=pl.col("category").is_in(SUPPORT_CATEGORIES).mean(),
-        ml_share=pl.col("category").is_in(ML_CATEGORIES).mean(),
     )
     title = pl.col("title").fill_null("").str.to_lowercase()
     text = pl.concat_str(
         pl.col("title").fill_null(""), pl.col("description_text").fill_null(""), separator="\n"
-    )
-    genai, classical, support = (
-        _rate(text, GENAI_TERMS),
-        _rate(text, CLASSICAL_ML_TERMS),
-        _rate(text, SUPPORT_TERMS),
-    )
-
-    scored = (
+    ).str.to_lowercase()
+    bullets = _bullets(pl.col("description_text").fill_null("").str.to_lowercase())
+    return (
         postings.select("batch_id", "posting_id", "title", "description_text")
         .join(shares, on=["batch_id", "posting_id"], how="left")
-        .with_columns(pl.col("first_share", "support_share", "ml_share", "n_items").fill_null(0))
+        .with_columns(pl.col("first_share", "support_share").fill_null(0.0))
+        .with_columns(pl.col("n_items").fill_null(0))
         .with_columns(
-            genai=genai,
-            classical=classical,
-            support=support,
-            t_first=title.str.contains(TITLE_AI_FIRST).cast(pl.Float64),
-            t_support=title.str.contains(TITLE_SUPPORT).cast(pl.Float64),
-            t_ml=(
-                title.str.contains(TITLE_ML)
-                & ~title.str.contains(r"\b(llm|genai|generative|gen ai)\b")
-            ).cast(pl.Float64),
+            genai=_rate(text, GENAI_TERMS),
+            genai_bullets=pl.when(bullets.str.len_chars() >= 200)
+            .then(_rate(bullets, GENAI_TERMS))
+            .otherwise(_rate(text, GENAI_TERMS)),
+            classical=_rate(text, CLASSICAL_ML_TERMS),
+            support=_rate(text, SUPPORT_TERMS),
+            enabler=_rate(text, ENABLER_TERMS),
+            t_first=title.str.contains(TITLE_AI_FIRST),
+            t_support=title.str.contains(TITLE_SUPPORT),
+            t_ml=title.str.contains(TITLE_ML) & ~title.str.contains(TITLE_GENAI),
         )
-        .with_columns(
-            s_first=pl.col("t_first") * 1.0
-            + pl.col("genai").clip(upper_bound=4) * 0.5
-            + pl.col("first_share") * 1.5,
-            s_support=pl.col("t_support") * 1.2
-            + pl.col("support").clip(upper_bound=4) * 0.3
-            + pl.col("support_share") * 1.5,
-            s_ml=pl.col("t_ml") * 1.0
-            + pl.col("classical").clip(upper_bound=4) * 0.5
-            + pl.col("ml_share") * 1.0
-            - pl.col("genai").clip(upper_bound=4) * 0.25,
-        )
-        .with_columns(pl.col("s_ml").clip(lower_bound=0))
     )
+
+
+def classify_role_types(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
+    """postings: batch_id, posting_id, title, description_text; labels: batch_id, posting_id,
+    position, category, rank. Returns batch_id, posting_id, role_type, score, method, reason."""
+    genai = ((pl.col("genai") + pl.col("genai_bullets")) / 2).log1p()
+    # One scale: positive favours AI-First, negative AI-Support.
+    lean = (
+        W_TITLE * (pl.col("t_first").cast(pl.Float64) - pl.col("t_support").cast(pl.Float64))
+        + W_GENAI * genai
+        - W_SUPPORT_TEXT * pl.col("support").log1p()
+        - W_ENABLER * pl.col("enabler").log1p()
+        + W_SHARES * (pl.col("first_share") - pl.col("support_share"))
+        - SUPPORT_BIAS
+    )
+    # ML-First: model-training vocabulary well above generative-AI vocabulary.
+    ml = (
+        pl.col("classical").log1p()
+        + 0.5 * pl.col("t_ml").cast(pl.Float64)
+        - 0.5 * pl.col("t_support").cast(pl.Float64)
+        - 0.5 * genai
+    )
+    scored = (
+        _evidence(postings, labels)
+        .with_columns(lean=lean, ml_lean=ml)
+        .with_columns(ml_margin=pl.col("ml_lean") - ML_THRESHOLD)
+    )
+    is_ml = pl.col("ml_margin") > 0
     best = (
-        pl.when((pl.col("s_first") >= pl.col("s_support")) & (pl.col("s_first") >= pl.col("s_ml")))
+        pl.when(is_ml)
+        .then(pl.lit("ml-first"))
+        .when(pl.col("lean") >= 0)
         .then(pl.lit("ai-first"))
-        .when(pl.col("s_support") >= pl.col("s_ml"))
-        .then(pl.lit("ai-support"))
-        .otherwise(pl.lit("ml-first"))
+        .otherwise(pl.lit("ai-support"))
     )
-    total = pl.col("s_first") + pl.col("s_support") + pl.col("s_ml")
-    has_evidence = total > 0
-    reason = pl.format(
-        "title[first={},support={},ml={}] per-1k-chars[genai={},classical={},support={}] primary-shares[first={},support={},ml={}] of {} items",
+    margin = pl.when(is_ml).then(pl.col("ml_margin")).otherwise(pl.col("lean").abs())
+    has_evidence = (
+        (pl.col("genai") > 0)
+        | (pl.col("classical") > 0)
+        | (pl.col("support") > 0)
+        | (pl.col("enabler") > 0)
+        | pl.col("t_first")
+        | pl.col("t_support")
+        | pl.col("t_ml")
+        | (pl.col("n_items") > 0)
+    )
+    evidence = pl.format(
+        "title[first={},support={},ml={}] per-1k-chars[genai={} (bullets {}),support={},"
+        "enabler={},classical={}] primary-shares[first={},support={}] of {} items",
         pl.col("t_first").cast(pl.Int8),
         pl.col("t_support").cast(pl.Int8),
         pl.col("t_ml").cast(pl.Int8),
         pl.col("genai").round(2),
-        pl.col("classical").round(2),
+        pl.col("genai_bullets").round(2),
         pl.col("support").round(2),
+        pl.col("enabler").round(2),
+        pl.col("classical").round(2),
         pl.col("first_share").round(2),
         pl.col("support_share").round(2),
-        pl.col("ml_share").round(2),
         pl.col("n_items"),
     )
+    decision = (
+        pl.when(is_ml)
+        .then(
+            pl.format(
+                "ml scale {} > {} (lean {} ignored)",
+                pl.col("ml_lean").round(2),
+                pl.lit(ML_THRESHOLD),
+                pl.col("lean").round(2),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "lean {} ({}; >=0 AI-First, <0 AI-Support), ml scale {} <= {}",
+                pl.col("lean").round(2),
+                pl.when(pl.col("lean") >= 0)
+                .then(pl.lit("AI-First"))
+                .otherwise(pl.lit("AI-Support")),
+                pl.col("ml_lean").round(2),
+                pl.lit(ML_THRESHOLD),
+            )
+        )
+    )
+    reason = pl.format("{}: {}", decision, evidence)
     return scored.select(
         "posting_id",
         "batch_id",
         role_type=pl.when(has_evidence).then(best).otherwise(pl.lit("unknown")),
-        score=pl.when(has_evidence)
-        .then(pl.max_horizontal("s_first", "s_support", "s_ml") / total)
-        .otherwise(0.0),
+        score=pl.when(has_evidence).then(1 / (1 + (-2 * margin).exp())).otherwise(0.0),
         method=pl.lit("rules"),
         reason=pl.when(has_evidence)
         .then(reason)

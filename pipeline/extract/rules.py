@@ -2,13 +2,27 @@
 
 Works on the normalised text, one row per line (Polars `explode`), so no Python loop runs per
 posting:
-1. classify every line: blank, bullet (with its depth), heading, or text;
-2. a heading that names a kind of section (duties, qualifications, benefits, company...) opens
-   that section until the next recognised heading; unrecognised headings change nothing;
-3. bullets in a duties section are items; so are the sentences of a duties section without
-   bullets;
-4. a posting with no duties section falls back to sentences that state duties
-   ("you will...", "responsible for...") outside qualification/benefit sections.
+1. split lines that carry a heading inline: "Responsibilities: Design X; build Y" (and " - "
+   bullets flattened onto that line), "About the role You will..." (a well-known heading glued
+   to its text), or a heading / lead-in glued to the end of a paragraph ("... our platform.
+   Key Responsibilities", "... our platform. In this role, you will:");
+2. classify every line: blank, bullet (with its depth), heading, or text. A heading is a short
+   line (markup, trailing colon, question mark or ellipsis allowed), a bullet that ends with a
+   colon, or a lead-in line ending with ":" / "..." ("As a senior engineer, you will:") whose
+   last clause names a section; wordings are matched without apostrophes ("What Youll Do");
+3. a heading that names a kind of section (duties, role, qualifications, benefits, company...)
+   opens that section until the next recognised heading; unrecognised headings change nothing;
+4. bullets in a duties section are items; so are the sentences of a duties section without
+   bullets; a "role" section ("About the role", "The position") gives its bullets and its
+   duty-stating sentences; any other list (not benefits / company) whose bullets mostly start
+   with an action verb gives those bullets (sub-headings that read like qualifications,
+   unrecognised headings);
+5. a posting with no items so far falls back to bullets that start with an action verb, to
+   sentences that state duties ("you will...", "responsible for...") and to imperative
+   sentences of prose, outside benefit (and for the last, qualification / company) sections;
+6. an item holding several tasks ("Deploy X. Monitor Y.") is split, one item per task;
+7. items that read as qualifications, salary, benefits, equal-opportunity or work-arrangement
+   text, and sub-headings left in a list, are dropped.
 """
 
 from __future__ import annotations
@@ -19,50 +33,146 @@ from pipeline.text.normalise import BULLET
 
 METHOD = "rules"
 
-# Heading vocabularies, matched against a heading's text (lower-cased, without markup).
+# Heading vocabularies, matched against a heading's text (lower-cased, without markup and
+# without apostrophes, so "What You'll Do" and "What Youll Do" read alike).
 DUTIES = (
-    r"responsibilit|what (you'll|you will|you would|you'd) (do|be doing|work on|own|build|achieve|tackle)"
-    r"|what you('ll| will)? do\b|in this role|your (impact|role|mission|day|work|responsibilities|contributions)"
-    r"|^the (job|role|work)\b|key (duties|tasks|accountabilities)|^duties|accountabilities|day[- ]to[- ]day"
-    r"|what the job involves|what we need you to do|^(the )?opportunity|^tasks|you will\b|^role overview"
-    r"|^job (description|duties|summary)|how you('ll| will) (contribute|make an impact)|^impact|^mission"
-    r"|aufgaben|^missions|responsabilit|^tus funciones|^vos missions|^deine rolle"
+    r"responsib|what (youll|you will|you would|youd)( be)? (do|doing|work|working|own|owning|build"
+    r"|building|achieve|tackle|accomplish|lead|create|deliver|focus|get to do|contribute)"
+    r"|what you( will|ll)? do\b|what (will|would|do) you (do|be doing|work on|own|build|lead)\b"
+    r"|(will )?challenge you|in this (role|position)|your (impact|role|mission|day|work"
+    r"|responsibilities|contributions|focus|tasks|duties|scope|missions?|job)\b"
+    r"|^(the|this) (job|work|position)$|\bduties\b|^(key |main |core |primary )?tasks\b"
+    r"|accountabilit|day[- ]to[- ]day|day in the life|what the (job|role|position) (involves|entails"
+    r"|looks like)|what we need you to do|\byou( will|ll|would)\b|how you( will|ll)? (contribute"
+    r"|make an impact|spend)|^impact|^missions\b|focus areas?|^(primary |main |key )?focus\b"
+    r"|(essential|key|primary|job) functions|^(the )?work you|^scope\b|^deliverables"
+    r"|aufgaben|responsabilit|^tus funciones|^vos missions|^deine rolle"
+)
+# sections about the role as a whole: their bullets and duty-stating sentences are items
+ROLE = (
+    r"^about (the|this|your) (role|position|job|opportunity|work)|^(the|this) (role|opportunity)\b"
+    r"|^(role|job|position) (overview|summary|description|details|profile)|^(the )?opportunity"
+    r"|^(overview|summary|description)$"
 )
 QUALIFICATIONS = (
-    r"qualif|requirement|what (you|we)('ll| will)? (bring|have|need|look)|who you are|you (have|bring|are|might)"
-    r"|skills|experience|ideal candidate|nice to have|preferred|bonus|must[- ]have|about you|looking for"
-    r"|you should|minimum|basic|competenc|profile|dein profil|ihr profil|was du mitbringst|perfil"
-    r"|education|credentials|background|thrive|success|succeed|excel\b|stand out"
+    r"qualif|requir|what (you|we)( will|ll)? (bring|have|need|look|want)|who (you are|are you)"
+    r"|you to have|\bfit\b|\bif$|\brated\b|you (have|bring|are|should|must)\b|youre\b"
+    r"|you( will|ll)( also)? (need|have|bring)|(dont|do not) need"
+    r"|skills|experience|ideal|good fit|great fit|right fit|nice to have|nice-to-have|preferred"
+    r"|bonus|must[- ]have|about you|looking for|minimum|basic|competenc|profile|dein profil"
+    r"|ihr profil|was du mitbringst|perfil|^education|credentials|^background|your background|thrive"
+    r"|^success|succeed|to be successful"
+    r"|excel\b|stand out|knowledge|abilities|\bksas?\b|tech stack|our stack|^stack\b|tools we use"
+    r"|technologies|if you\b|candidate"
 )
 BENEFITS = (
-    r"benefit|perks|what we offer|we offer|compensation|salary|pay (range|transparency)|why (join|you'll love|work)"
-    r"|total rewards|equal (opportunity|employment)|\beeo\b|our offer|what's in it|wir bieten|life at"
-    r"|diversity|accommodation|how to apply|application process|interview process|location|work environment"
+    r"benefit|perks|offer\b|what you( will|ll)? get$|in return|^why\b|^join\b|why join"
+    r"|you( will|ll)? join$|you( will|ll) (receive|enjoy)|why you( will|ll)? (like|love|enjoy)"
+    r"|working here|what we provide|^in addition|compensation|salary|\bpay\b"
+    r"|rewards|equal (opportunity|employment)|\beeo\b|whats in it|in it for you|wir bieten|life at"
+    r"|diversity|inclusion|accommodation|interview|hiring process"
+    r"|next steps|what happens next|work environment|logistics|privacy|disclaimer"
+    r"|notice\b|visa|relocation|how to apply|to apply\b|apply now|application process"
 )
-ABOUT = r"^about\b|who we are|our (mission|company|team|story|values)|company (overview|description)|^the team"
+ABOUT = (
+    r"^about\b|who we are|our (mission|company|team|story|values|culture|product)|company"
+    r"|^the team|^(we are|what we do)\b|what (were|we are) (building|working on|doing)"
+)
 
-# Sentence-level signals for postings without a duties section.
+# wordings that keep a heading a duties heading though it names skills or what "you'll have"
+DUTY_LEAD_IN = (
+    r"responsib|what you( will|ll)? (be )?do\b|\bduties\b|opportunity to|chance to|get to"
+    r"|any given day|day[- ]to[- ]day"
+)
+# a heading at the start of a line, followed by a colon or by a dash that opens a list
+INLINE_HEADING = (
+    r"^\s*(?:#+\s*)?(?:\*\*)?(?<head>[^:.!?]{3,60}?)(?:\*\*)?\s*(?::\s*|\s-\s+)"
+    r"(?<rest>[-*]?\s*\S.*)$"
+)
+# well-known headings that may be glued to the text they introduce, without punctuation
+GLUED_HEADING = (
+    r"^\s*((?i:about the (?:role|position|job|opportunity)|(?:key |main |primary |your )?"
+    r"(?:responsibilities|duties)|role (?:overview|summary|description)|the role|job (?:purpose|summary"
+    r"|description)(?: and impact)?|what you(?:'ll| will) do))\s+[A-Z]"
+)
+# labels of one-line fields ("Location: Remote") that never open a section
+FIELD_LABEL = r"location|designation|reports? to|employment type|start date|department|travel|hours"
+
+# Sentence-level signals for prose outside a duties section.
 DUTY_SENTENCE = (
-    r"\byou('ll| will)\b|\byou'd be\b|\bresponsible for\b|\bthe role (involves|includes)\b"
-    r"|\byour (role|work|job) (is|will)\b|\bthis role (will|is responsible)\b|\bthe (engineer|candidate) will\b"
+    r"\byou( will|ll)\b|\byou(d| would) be\b|\bresponsible for\b|\b(role|position|job) (involves|includes"
+    r"|entails|will)\b|\byour (role|work|job|responsibilities) (is|will|include)\b"
+    r"|\bthis (role|position) (will|is responsible)\b|\bthe (engineer|candidate|hire) will\b"
+    r"|\byou( will|ll)? (be )?(own|lead|build|design|develop|drive|work)\b"
 )
 NOT_A_DUTY = (
-    r"\b(\d+\+? years|degree|bachelor|master's|phd|proficien|familiar|experience (with|in)\b|salary|benefit"
-    r"|equal opportunity|eeo|we offer|compensation|visa|apply)\b"
+    r"\b(\d+\+? years|degree|bachelor|masters|phd|proficien|familiar|experience (with|in)\b|salary"
+    r"|benefit|equal opportunity|eeo|we offer|compensation|visa|apply|you( will|ll)? (need|have"
+    r"|bring)|you are|youre|youve|ideal candidate|join (us|our)|looking for)\b"
 )
+# an item that opens like a requirement ("Experience with...", "Strong knowledge of...")
+QUAL_START = (
+    r"^([a-z/&, -]{2,40}: )?(\d+\+? years|(hands-on |proven |demonstrated |prior |professional )?"
+    r"experience (with|in|of|building|using|developing|working)|(deep|strong|solid|excellent|good"
+    r"|proven|working|extensive|advanced) (understanding|knowledge|experience|communication|background"
+    r"|track record|proficiency|skills|grasp|command)|familiarity|proficien|knowledge of|ability to"
+    r"|bachelor|masters?\b|ph\.?d|degree|you (have|are|bring|possess)|fluent|expertise in"
+    r"|(an? )?((high|strong|genuine|deep) )?(passion|desire|willingness|eagerness|curiosity) (for|to)"
+    r"|experience [a-z]+ing\b|youre\b|youve\b|no prior|(an? )?(hunger|appetite|bias) for"
+    r"|you (are|have|bring|possess|believe|thrive|enjoy|can|love|care|want|like|know|understand"
+    r"|hold|get excited)\b|thrives?\b|(highly |very )?(comfortable|passionate|motivated|curious"
+    r"|detail-oriented|self-starter|skilled|experienced|knowledgeable)\b"
+    r"|(excellent|strong|great|good|effective)( [a-z]+){0,5} skills\b"
+    r"|(clear|excellent|strong|good|effective|great) (written |verbal |oral )?communication"
+    r"|(at least|minimum of) \d)"
+)
+# dropped from every section: salary, pay, equal-opportunity and requirement lines
+NOISE = (
+    r"\$\s?\d|\b\d+\+? (years|yrs)\b|\bsalary\b|\bequal (opportunity|employment)\b"
+    r"|\bbachelor|\bdegree in\b|\bper (hour|year|annum)\b|\bbase pay\b|\b401\(?k"
+    r"|\bdays (a|per|each) week\b|\bfrom the office\b|\bhybrid (model|schedule|work)"
+    r"|^(why join|join (us|our|other|a|the)\b)|\bgrow your (skills|career)|^have fun\b"
+    r"|\bwe want you\b|\byou( will|ll)? report (in)?to\b|\breports? (directly )?to (the|our)\b"
+    r"|\byou(ll| will) (be )?join(ing)?\b"
+)
+# verbs that open a task ("Build...", "Design..."), in their base form
+_VERB_LIST = (
+    "own lead build design develop create implement drive deliver ship deploy partner "
+    "collaborate work define architect write maintain improve optimi[sz]e scale research "
+    "evaluate prototype integrate mentor manage establish analy[sz]e identify contribute "
+    "support ensure monitor train fine-tune automate translate troubleshoot debug test "
+    "review document communicate present coordinate operate run set shape champion guide "
+    "advise help investigate explore experiment conduct apply leverage use enhance refactor "
+    "repair compare rank inject instrument profile tune measure stay keep participate engage "
+    "serve act take make bring turn solve share plan prioriti[sz]e oversee curate label "
+    "annotate benchmark validate assess recommend collect gather prepare organi[sz]e teach host "
+    "handle respond resolve assist process draft update track report configure install migrate "
+    "secure protect detect code program facilitate educate enable consult promote"
+)
+VERBS = _VERB_LIST.split()
+ACTION_VERBS = "(" + "|".join(VERBS) + ")"
+# a verb that opens a new sentence inside an item: "Ship X. Monitor Y."
+CAPITALISED_VERBS = "(" + "|".join(v[0].upper() + v[1:] for v in VERBS) + ")"
+# the first word of a bullet that states a task, also as "Builds" / "Building"
+ACTION_VERB = rf"^{ACTION_VERBS}(s|ing)?\b"
+# a sentence in the imperative ("Build X.")
+IMPERATIVE = rf"^{ACTION_VERBS}\b"
+
+
+def _norm(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace_all(r"['\u2019`]", "")
 
 
 def _section_kind(heading: pl.Expr) -> pl.Expr:
-    text = heading.str.to_lowercase()
+    text = _norm(heading)
     # qualifications first: "What you'll bring" must not read as "what you'll ..." duties
     return (
         pl.when(text.str.contains(BENEFITS))
         .then(pl.lit("benefits"))
-        .when(
-            text.str.contains(QUALIFICATIONS)
-            & ~text.str.contains(r"responsibilit|what you('ll| will) do")
-        )
+        .when(text.str.contains(QUALIFICATIONS) & ~text.str.contains(DUTY_LEAD_IN))
         .then(pl.lit("qualifications"))
+        .when(text.str.contains(ROLE))
+        .then(pl.lit("role"))
         .when(text.str.contains(DUTIES))
         .then(pl.lit("duties"))
         .when(text.str.contains(ABOUT))
@@ -88,6 +198,78 @@ def _clean_item(text: pl.Expr) -> pl.Expr:
     )
 
 
+def _words(text: pl.Expr) -> pl.Expr:
+    return text.str.count_matches(r"\S+")
+
+
+def _split_inline_headings(lines: pl.DataFrame) -> pl.DataFrame:
+    """Put a heading that shares its line with text on a line of its own."""
+    line = pl.col("line")
+    text_line = ~line.str.contains(rf"^\s*{BULLET}\s+\S")
+    staged = (
+        lines.with_columns(
+            # "Responsibilities: Design X; build Y" / "Key duties - Build X - Ship Y"
+            _parts=pl.when(text_line).then(line.str.extract_groups(INLINE_HEADING)),
+            # "About the role You will build X" (a well-known heading glued to its text)
+            _glued=pl.when(text_line).then(line.str.extract(GLUED_HEADING, 1)),
+            # "... a paragraph that ends. Key Responsibilities" (a heading glued to the end of a line)
+            # or a lead-in ending one ("... our platform. In this role, you will:")
+            _tail=pl.when(text_line).then(
+                line.str.extract(r"[.!?]\s+([A-Z][^.!?:;,]{2,60}|[A-Z][^.!?:;]{2,100}:)$", 1)
+            ),
+        )
+        .with_columns(
+            _head=pl.col("_parts").struct.field("head"),
+            _rest=pl.col("_parts").struct.field("rest"),
+        )
+        .with_columns(
+            _head=pl.when(
+                (_words(pl.col("_head")) <= 6) & ~_norm(pl.col("_head")).str.contains(FIELD_LABEL)
+            ).then(pl.col("_head")),
+            _tail=pl.when(
+                _words(pl.col("_tail"))
+                <= pl.when(pl.col("_tail").str.ends_with(":")).then(12).otherwise(6)
+            ).then(pl.col("_tail")),
+        )
+        .with_columns(
+            _rest=pl.when(pl.col("_head").is_null() & pl.col("_glued").is_not_null())
+            .then(
+                line.str.strip_chars_start()
+                .str.slice(pl.col("_glued").str.len_chars())
+                .str.strip_chars_start()
+            )
+            .otherwise(pl.col("_rest")),
+            _head=pl.coalesce("_head", "_glued"),
+        )
+    )
+    head, tail = pl.col("_head"), pl.col("_tail")
+    rest = pl.col("_rest")
+    flattened = rest.str.replace(r"^[-*]\s+", "").str.replace_all(
+        r"\s+[-*\u2022]\s+([A-Z])", "\n- $1"
+    )
+    rest_lines = (
+        pl.when(rest.str.contains(r"^[-*]\s+|\s[-*\u2022]\s+[A-Z]"))
+        .then(pl.lit("- ") + flattened)
+        .otherwise(rest)
+    )
+    return (
+        staged.with_columns(
+            pl.when(_section_kind(head).is_not_null())
+            .then(head + pl.lit(":\n") + rest_lines)
+            .when(_section_kind(tail).is_not_null())
+            .then(
+                line.str.slice(0, line.str.len_chars() - tail.str.len_chars()) + pl.lit("\n") + tail
+            )
+            .otherwise(line)
+            .str.split("\n")
+            .alias("line")
+        )
+        .drop("_parts", "_head", "_rest", "_tail", "_glued")
+        .explode("line")
+        .with_columns(line_no=pl.int_range(pl.len()).over("batch_id", "posting_id"))
+    )
+
+
 def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     """One row per line with its role (blank / bullet / heading / text) and section."""
     lines = (
@@ -96,105 +278,193 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
             "posting_id",
             pl.col("description_text").fill_null("").str.split("\n").alias("line"),
         )
-        .with_columns(line_no=pl.int_ranges(pl.col("line").list.len()))
-        .explode("line", "line_no")
+        .explode("line")
         .with_columns(pl.col("line").fill_null(""))
+        .pipe(_split_inline_headings)
     )
     stripped = pl.col("line").str.strip_chars()
-    bare = stripped.str.replace_all(r"^#+\s*|\*\*|__|^\*|\*$", "").str.strip_chars(" :.-")
-    is_bullet = pl.col("line").str.contains(rf"^\s*{BULLET}\s+\S")
-    words = bare.str.count_matches(r"\S+")
+    lines = lines.with_columns(
+        is_bullet=pl.col("line").str.contains(rf"^\s*{BULLET}\s+\S"),
+        is_blank=stripped.str.len_chars() == 0,
+        _stripped=stripped,
+        bare=stripped.str.replace(rf"^{BULLET}\s+", "")
+        .str.replace_all(r"^#+\s*|\*\*|__|^\*|\*$", "")
+        .str.replace(r"^[^\w(\[]+", "")
+        .str.replace(r"(\.\.\.|\u2026)$", "")
+        .str.strip_chars(" :.?-"),
+    )
+    stripped, bare, is_bullet = pl.col("_stripped"), pl.col("bare"), pl.col("is_bullet")
+    lines = lines.with_columns(
+        _words=_words(bare), _lead=stripped.str.contains(r"(:|\.\.\.|\u2026)$")
+    )
+    words, ends_lead_in = pl.col("_words"), pl.col("_lead")
     heading_like = (
         ~is_bullet
-        & (stripped.str.len_chars() > 0)
+        & ~pl.col("is_blank")
         & (words <= 9)
         & (stripped.str.len_chars() <= 80)
-        & ~stripped.str.contains(r"[.!?,;]$")
+        & ~stripped.str.contains(r"[!,;]$|[^.]\.$")
         & (
-            stripped.str.ends_with(":")
+            ends_lead_in
             | stripped.str.starts_with("#")
             | stripped.str.contains(r"^\*\*.+\*\*:?$")
             | (bare == bare.str.to_uppercase()) & bare.str.contains(r"[A-Z]{3}")
             | (words <= 6)
+            # "What You Will Need to Accomplish the Job", "What do we offer you?"
+            | (bare.str.count_matches(r"\b[A-Z]") * 2 >= words)
+            | ~_norm(bare).str.contains(IMPERATIVE)
+            | stripped.str.ends_with("?")
         )
-    )
-    kind = _section_kind(bare)
-    return lines.with_columns(
-        bare=bare,
-        is_blank=stripped.str.len_chars() == 0,
-        is_bullet=is_bullet,
-        depth=pl.col("line").str.extract(r"^(\s*)", 1).str.len_chars() // 2,
-        # a short text line opens a section only when its wording says which section it is
-        is_heading=heading_like & kind.is_not_null(),
-        section_kind=pl.when(heading_like).then(kind).otherwise(None),
-    ).with_columns(
-        section=pl.when(pl.col("is_heading"))
-        .then(pl.col("bare"))
+    ) | (is_bullet & stripped.str.ends_with(":") & (words <= 9))
+    # "As a senior engineer on this team, you will:" - the last clause names the section
+    lead_in = ~is_bullet & ends_lead_in & (words <= 150)
+    lines = lines.with_columns(
+        section_kind=pl.when(heading_like)
+        .then(_section_kind(pl.when(heading_like).then(bare)))
+        .when(lead_in)
+        .then(
+            _section_kind(
+                pl.when(lead_in).then(bare.str.extract(r"([^.!?]*)$", 1).str.strip_chars())
+            )
+        )
         .otherwise(None)
-        .forward_fill()
-        .over("batch_id", "posting_id", order_by="line_no"),
-        section_kind=pl.col("section_kind")
-        .forward_fill()
-        .over("batch_id", "posting_id", order_by="line_no"),
     )
+    return (
+        lines.with_columns(
+            depth=pl.col("line").str.extract(r"^(\s*)", 1).str.len_chars() // 2,
+            # a short text line opens a section only when its wording says which section it is
+            is_heading=pl.col("section_kind").is_not_null(),
+        )
+        .with_columns(
+            section=pl.when(pl.col("is_heading"))
+            .then(pl.col("bare"))
+            .otherwise(None)
+            .forward_fill()
+            .over("batch_id", "posting_id", order_by="line_no"),
+            section_kind=pl.col("section_kind")
+            .forward_fill()
+            .over("batch_id", "posting_id", order_by="line_no"),
+        )
+        .drop("_stripped", "_words", "_lead")
+    )
+
+
+def _is_action(line: pl.Expr) -> pl.Expr:
+    """The item starts with an action verb, after a label if any ("Serving: Build X")."""
+    return (
+        _clean_item(line)
+        .str.replace(r"^[^:]{1,50}:\s+", "")
+        .str.to_lowercase()
+        .str.contains(ACTION_VERB)
+    )
+
+
+def _sentences(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.with_columns(pl.col("line").pipe(_split_sentences)).explode("line")
+
+
+def _duty_sentence(text: pl.Expr, imperative: pl.Expr | bool = True) -> pl.Expr:
+    """A sentence that states a duty: "You will...", "...is responsible for...", and, where
+    `imperative` holds, "Build X."."""
+    lower = _norm(text)
+    return (
+        lower.str.contains(DUTY_SENTENCE)
+        | (_clean_item(lower).str.contains(IMPERATIVE) & imperative)
+    ) & ~lower.str.contains(NOT_A_DUTY)
 
 
 def extract_rules(postings: pl.DataFrame, min_words: int = 3) -> pl.DataFrame:
     """clean.postings rows (with description_text) -> clean.responsibilities rows."""
+    keys = ["batch_id", "posting_id"]
     lines = lines_of(postings)
-    in_duties = lines.filter(
-        (pl.col("section_kind") == "duties") & ~pl.col("is_heading") & ~pl.col("is_blank")
-    )
-    has_bullets = in_duties.group_by("batch_id", "posting_id", "section").agg(
+    body = lines.filter(~pl.col("is_heading") & ~pl.col("is_blank"))
+    item_bullet = pl.col("is_bullet") & ~pl.col("line").str.strip_chars().str.ends_with(":")
+    in_duties = body.filter(pl.col("section_kind") == "duties")
+    has_bullets = in_duties.group_by(*keys, "section").agg(
         pl.col("is_bullet").any().alias("section_has_bullets")
     )
-    in_duties = in_duties.join(
-        has_bullets, on=["batch_id", "posting_id", "section"], how="left", nulls_equal=True
-    )
-    bullet_items = in_duties.filter(
-        pl.col("is_bullet") & ~pl.col("line").str.strip_chars().str.ends_with(":")
-    )
+    in_duties = in_duties.join(has_bullets, on=[*keys, "section"], how="left", nulls_equal=True)
+    bullet_items = in_duties.filter(item_bullet)
     # a duties section written as prose: every sentence is an item
-    prose_items = (
+    prose_items = _sentences(
         in_duties.filter(~pl.col("section_has_bullets") & ~pl.col("is_bullet"))
-        .with_columns(pl.col("line").pipe(_split_sentences))
-        .explode("line")
     )
-    section_items = pl.concat([bullet_items, prose_items], how="diagonal_relaxed").select(
-        "batch_id", "posting_id", "line_no", "section", text=_clean_item(pl.col("line"))
+    # a section about the role: its bullets, and the sentences of its prose that state duties
+    in_role = body.filter(pl.col("section_kind") == "role")
+    role_items = pl.concat(
+        [
+            in_role.filter(item_bullet & ~_norm(pl.col("line")).str.contains(NOT_A_DUTY)),
+            _sentences(in_role.filter(~pl.col("is_bullet"))).filter(_duty_sentence(pl.col("line"))),
+        ]
     )
+    # a list whose bullets mostly start with an action verb is a list of duties, whatever its
+    # heading says (an unrecognised heading, a sub-heading that reads like a qualification)
+    other = body.filter(
+        item_bullet
+        & ~pl.col("section_kind").fill_null("").is_in(["duties", "role", "benefits", "about"])
+    ).with_columns(is_action=_is_action(pl.col("line")))
+    action_lists = other.filter(
+        pl.col("is_action")
+        & (pl.col("is_action").mean().over(*keys, "section", "section_kind") >= 0.6)
+        & (pl.len().over(*keys, "section", "section_kind") >= 2)
+        & ~_norm(pl.col("line")).str.contains(NOT_A_DUTY)
+    ).drop("is_action")
+    section_items = pl.concat(
+        [bullet_items, prose_items, role_items, action_lists], how="diagonal_relaxed"
+    ).select(*keys, "line_no", "section", text=_clean_item(pl.col("line")))
 
-    # fallback: duty-stating sentences of postings that have no duties section at all
-    with_section = section_items.select("batch_id", "posting_id").unique()
-    fallback = (
-        lines.join(with_section, on=["batch_id", "posting_id"], how="anti")
-        .filter(
-            ~pl.col("is_blank")
-            & ~pl.col("is_heading")
-            & ~pl.col("section_kind").is_in(["qualifications", "benefits"]).fill_null(False)
+    # fallback for postings without items so far, outside benefit sections: bullets that start
+    # with an action verb (outside company sections too), sentences that state duties
+    # ("you will...", "responsible for...") anywhere, and imperative sentences of prose outside
+    # qualification and company sections
+    with_items = section_items.select(keys).unique()
+    kind = pl.col("section_kind").fill_null("")
+    rest = (
+        lines.join(with_items, on=keys, how="anti")
+        .filter(~pl.col("is_blank") & ~pl.col("is_heading") & (kind != "benefits"))
+        .with_columns(is_action=item_bullet & (kind != "about") & _is_action(pl.col("line")))
+    )
+    action_bullets = rest.filter(
+        pl.col("is_action") & ~_norm(pl.col("line")).str.contains(NOT_A_DUTY)
+    )
+    prose_ok = ~pl.col("is_bullet") & ~kind.is_in(["qualifications", "about"])
+    duty_sentences = _sentences(rest.filter(~pl.col("is_action"))).filter(
+        _duty_sentence(pl.col("line"), imperative=prose_ok)
+    )
+    fallback = pl.concat(
+        [action_bullets.drop("is_action"), duty_sentences.drop("is_action")]
+    ).select(*keys, "line_no", section=pl.lit(None, pl.String), text=_clean_item(pl.col("line")))
+
+    # an item made of several tasks ("Deploy X. Monitor Y.") gives one item per task
+    items = (
+        pl.concat([section_items, fallback])
+        .with_columns(
+            pl.col("text")
+            .str.replace_all(rf"([.;!])\s+{CAPITALISED_VERBS}\b", "$1\n$2")
+            .str.split("\n")
         )
-        .with_columns(pl.col("line").pipe(_split_sentences))
-        .explode("line")
-        .filter(
-            pl.col("line").str.to_lowercase().str.contains(DUTY_SENTENCE)
-            & ~pl.col("line").str.to_lowercase().str.contains(NOT_A_DUTY)
-        )
-        .select(
-            "batch_id",
-            "posting_id",
-            "line_no",
-            section=pl.lit(None, pl.String),
-            text=_clean_item(pl.col("line")),
+        .explode("text")
+        .with_columns(pl.col("text").str.strip_chars())
+    )
+    items = items.filter(
+        (_words(pl.col("text")) >= min_words)
+        & ~_norm(pl.col("text")).str.contains(NOISE)
+        & ~_norm(pl.col("text")).str.contains(QUAL_START)
+        # a sub-heading or a job title left in a list ("Quality Assurance and Testing")
+        & ~(
+            (_words(pl.col("text")) <= 7)
+            & (
+                pl.col("text").str.count_matches(r"(^|\s)[A-Z0-9]") * 3
+                >= _words(pl.col("text")) * 2
+            )
+            & ~pl.col("text").str.contains(r"[.!]$")
         )
     )
-
-    items = pl.concat([section_items, fallback])
-    items = items.filter(pl.col("text").str.count_matches(r"\S+") >= min_words)
     return (
         items.with_row_index("_order")
-        .sort("batch_id", "posting_id", "line_no", "_order")
+        .sort(*keys, "line_no", "_order")
         .with_columns(
-            position=pl.int_range(pl.len()).over("batch_id", "posting_id").cast(pl.Int32),
+            position=pl.int_range(pl.len()).over(keys).cast(pl.Int32),
             method=pl.lit(METHOD),
         )
         .select("posting_id", "batch_id", "position", "text", "section", "method")
