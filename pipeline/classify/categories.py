@@ -15,23 +15,39 @@ to build those expressions):
    ``POSITION_SPAN`` characters) because the head of a responsibility ("Collaborate with...",
    "Fine-tune...", "Stay current with...") usually names the problem it addresses.
    Negative weights (dampers for misleading contexts) are added unboosted.
-3. A category's raw score is the sum of its contributions, floored at 0, squashed into
-   [0, 1) with ``score = 1 - exp(-raw)``: one clear cue (weight 1.0) scores 0.63-0.78
-   depending on where it sits, two clear cues about 0.86 or more.
-4. Labels are the categories with ``score >= min_score`` (default 0.55, i.e. raw >= 0.8:
+3. Example similarity, a second, lexical signal for wordings the patterns miss: every
+   category has a TF-IDF profile built once per taxonomy object from its example
+   responsibilities (``Category.all_examples``: the category's ``examples``, its
+   ``what_people_do`` and its sub-patterns' ``examples``). Terms are stemmed word unigrams
+   and bigrams without stopwords (``_terms``); a profile's term weight is
+   ``(1 + log tf) * idf`` with idf over the profiles, so words every category uses ("build",
+   "ai") count little. An item's cosine similarity ``sim`` to a profile adds
+   ``example_weight * clip((sim - EXAMPLE_FLOOR) / (EXAMPLE_CEILING - EXAMPLE_FLOOR), 0, 1)``
+   (default weight 1.0: at most one clear cue) to that category's raw score and is reported
+   in ``evidence`` as ``example:<category>=<sim>``. ``example_weight=0`` switches it off.
+4. A category's raw score is the sum of its contributions, floored at 0. When the taxonomy
+   defines ``ai_context`` (a regex saying the item concerns AI at all) and the item does not
+   match it, the raw score of a category with ``ai_context_factor < 1`` (problems that only
+   count when they concern AI: production operations, speed, UI, security) is multiplied by
+   that factor, so generic software duties fall back to a weaker label or to ``other`` as
+   the annotation guide asks. The raw score is squashed into [0, 1) with
+   ``score = 1 - exp(-raw)``: one clear cue (weight 1.0) scores 0.63-0.78 depending on where
+   it sits, two clear cues about 0.86 or more.
+5. Labels are the categories with ``score >= min_score`` (default 0.55, i.e. raw >= 0.8:
    one clear cue, or several weak ones) and, after the first, ``score >= min_relative *``
    the item's best score (default 0.7), so a weak side mention does not ride along with a
    strong primary. At most ``max_labels`` per item, ordered by score (descending) then
    taxonomy order, ranked 1..n. An item with no label gets one ``other`` row: rank 1,
    score 0.0, null subpattern, empty evidence.
-5. ``subpattern`` is the category's sub-pattern with the largest positive contribution
+6. ``subpattern`` is the category's sub-pattern with the largest positive contribution
    (ties: taxonomy order), null when only category-level patterns matched; ``evidence`` is
    the comma-separated ids of the category's matched positive-weight patterns, in taxonomy
-   order.
+   order, followed by ``example:<category>=<sim>`` when the example similarity contributed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -39,6 +55,7 @@ import polars as pl
 from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Pattern, Taxonomy
 
 __all__ = [
+    "DEFAULT_EXAMPLE_WEIGHT",
     "DEFAULT_MAX_LABELS",
     "DEFAULT_MIN_RELATIVE",
     "DEFAULT_MIN_SCORE",
@@ -55,6 +72,27 @@ DEFAULT_MIN_RELATIVE = 0.7
 POSITION_BOOST = 0.5
 POSITION_SPAN = 60.0
 BATCH_ROWS = 25_000
+#: Example similarity: a category whose example profile has cosine similarity ``sim`` with
+#: the item adds ``example_weight * clip((sim - EXAMPLE_FLOOR) / (EXAMPLE_CEILING -
+#: EXAMPLE_FLOOR), 0, 1)`` to its raw score (nothing at or below the floor; profiles are
+#: long, so cosines of short items stay small and 0.2 is already a very close match).
+DEFAULT_EXAMPLE_WEIGHT = 1.0
+EXAMPLE_FLOOR = 0.065
+EXAMPLE_CEILING = 0.2
+
+# Function words carry no category signal and are dropped before terms are formed.
+_STOPWORD_TEXT = """
+    a an the and or but nor of to in on at by for with from into onto over under as is are be
+    been being was were it its this that these those their our your my we you they he she them
+    us i me which who whom whose what when where while how than then so such via per across
+    within without about around through throughout between among up down out off other others
+    all any each every both either more most less many much few several some new also etc e g
+    ie eg can will would should could may might must shall do does did done has have had not
+    no only own same very just using use used including include includes like well
+"""
+_STOPWORDS = tuple(_STOPWORD_TEXT.split())
+# Crude suffix stripping so that "deploying", "deployed" and "deploys" share one term.
+_STEM = r"^([a-z0-9]{3,}?)(?:ies|ations?|ings?|ers?|ed|es|s|ly|e)$"
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "posting_id": pl.String(),
@@ -68,6 +106,7 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 _ROW = "__row"
+_AI = "__ai"
 _TEXT = "__text"
 
 
@@ -125,6 +164,111 @@ def _contribution(position: pl.Expr, weight: float) -> pl.Expr:
     )
 
 
+def _terms(frame: pl.LazyFrame, key: str, *, counts: bool = False) -> pl.LazyFrame:
+    """(key, term) for the unigram and bigram terms of the normalised ``__text`` column,
+    unique per key (or with their count ``__tf`` when ``counts``).
+
+    Tokens are stemmed (``_STEM``) and stopwords dropped before bigrams are formed, so "deploy
+    models to production" yields "deploy model", "model production"; terms never span a
+    clause separator."""
+    tokens = (
+        pl.col(_TEXT)
+        .str.split(" ")
+        .list.eval(
+            pl.element()
+            .filter(~pl.element().is_in(list(_STOPWORDS)) & (pl.element() != ""))
+            .str.replace(_STEM, "${1}")
+        )
+    )
+    terms = (
+        frame.select(key, tokens.alias("__tok"))
+        .select(
+            key,
+            pl.concat_list(
+                pl.col("__tok"),
+                pl.col("__tok").list.eval(pl.element() + " " + pl.element().shift(-1)),
+            ).alias("term"),
+        )
+        .explode("term", empty_as_null=True)
+        .filter(pl.col("term").is_not_null() & ~pl.col("term").str.contains(",", literal=True))
+    )
+    if counts:
+        return terms.group_by(key, "term").agg(pl.len().cast(pl.Float64).alias("__tf"))
+    return terms.unique()
+
+
+@dataclass(frozen=True)
+class _ExampleIndex:
+    """One TF-IDF profile per category, built from all of its example responsibilities
+    (``Category.all_examples``) once per taxonomy object: term weight ``(1 + log tf) * idf``
+    with idf over the categories' profiles, L2-normalised."""
+
+    postings: pl.DataFrame  # term, __ci, __w
+    idf: pl.DataFrame  # term, __idf
+    oov_idf: float
+
+
+_INDEX_CACHE: dict[int, tuple[Taxonomy, _ExampleIndex | None]] = {}
+
+
+def _example_index(taxonomy: Taxonomy) -> _ExampleIndex | None:
+    cached = _INDEX_CACHE.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    cis: list[int] = []
+    texts: list[str] = []
+    for ci, cat in enumerate(taxonomy.categories):
+        if cat.id == FALLBACK_CATEGORY or not cat.all_examples:
+            continue
+        cis.append(ci)
+        # " , " keeps bigrams from spanning two examples
+        texts.append(" , ".join(text for _, text in cat.all_examples))
+    index: _ExampleIndex | None = None
+    if texts:
+        frame = pl.LazyFrame(
+            {"__ci": cis, "text": texts}, schema={"__ci": pl.Int32, "text": pl.String}
+        ).select("__ci", normalize_text_expr("text").alias(_TEXT))
+        terms = _terms(frame, "__ci", counts=True).collect()
+        n = len(texts)
+        idf = (
+            terms.group_by("term")
+            .agg(pl.len().alias("__df"))
+            .select("term", ((n + 1) / (pl.col("__df") + 1)).log().add(1.0).alias("__idf"))
+        )
+        postings = (
+            terms.join(idf, on="term")
+            .with_columns(((1.0 + pl.col("__tf").log()) * pl.col("__idf")).alias("__w"))
+            .select(
+                "term",
+                "__ci",
+                (pl.col("__w") / (pl.col("__w") ** 2).sum().over("__ci").sqrt()).alias("__w"),
+            )
+        )
+        index = _ExampleIndex(postings=postings, idf=idf, oov_idf=math.log(n + 1) + 1.0)
+    if len(_INDEX_CACHE) > 16:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(taxonomy)] = (taxonomy, index)
+    return index
+
+
+def _example_similarity(base: pl.LazyFrame, index: _ExampleIndex) -> pl.LazyFrame:
+    """(row, category index, cosine similarity of the row's terms to the category profile);
+    rows sharing no term with a profile are absent. Terms unknown to every profile count
+    in the row's norm with the highest idf."""
+    doc = (
+        _terms(base, _ROW)
+        .join(index.idf.lazy(), on="term", how="left")
+        .with_columns(pl.col("__idf").fill_null(index.oov_idf))
+        .with_columns((pl.col("__idf") ** 2).sum().over(_ROW).sqrt().alias("__dnorm"))
+    )
+    return (
+        doc.join(index.postings.lazy(), on="term", how="inner")
+        .group_by(_ROW, "__ci")
+        # rounded so that the summation order of the group-by cannot change a label
+        .agg((pl.col("__idf") * pl.col("__w") / pl.col("__dnorm")).sum().round(6).alias("__sim"))
+    )
+
+
 @dataclass
 class _Plan:
     """Expressions in stages; each stage refers to the previous stages' columns by name,
@@ -137,7 +281,7 @@ class _Plan:
     structs: list[pl.Expr] = field(default_factory=list)  # one candidate label per category
 
 
-def _plan_category(plan: _Plan, cat: Category, ci: int, order: int) -> None:
+def _plan_category(plan: _Plan, cat: Category, ci: int, order: int, example_weight: float) -> None:
     every: list[str] = []
     evidence: list[pl.Expr] = []
     groups: list[tuple[str, list[str]]] = []
@@ -160,7 +304,22 @@ def _plan_category(plan: _Plan, cat: Category, ci: int, order: int) -> None:
         if positive:
             groups.append((sub.id, positive))
 
-    plan.sums.append(pl.max_horizontal(pl.sum_horizontal(every), pl.lit(0.0)).alias(f"__r{ci}"))
+    has_examples = example_weight > 0
+    if has_examples:
+        sim = pl.col(f"__xs{ci}")
+        closeness = ((sim - EXAMPLE_FLOOR) / (EXAMPLE_CEILING - EXAMPLE_FLOOR)).clip(0.0, 1.0)
+        plan.contrib.append((example_weight * closeness).alias(f"__xc{ci}"))
+        every.append(f"__xc{ci}")
+        evidence.append(
+            pl.when(pl.col(f"__xc{ci}") > 0).then(
+                pl.lit(f"example:{cat.id}=") + sim.round(2).cast(pl.String)
+            )
+        )
+
+    raw = pl.max_horizontal(pl.sum_horizontal(every), pl.lit(0.0))
+    if cat.ai_context_factor != 1.0:
+        raw = pl.when(pl.col(_AI)).then(raw).otherwise(raw * cat.ai_context_factor)
+    plan.sums.append(raw.alias(f"__r{ci}"))
     for gi, (_, cols) in enumerate(groups):
         plan.sums.append(pl.sum_horizontal(cols).alias(f"__g{ci}_{gi}"))
 
@@ -204,6 +363,7 @@ def classify_responsibilities(
     max_labels: int = DEFAULT_MAX_LABELS,
     min_score: float = DEFAULT_MIN_SCORE,
     min_relative: float = DEFAULT_MIN_RELATIVE,
+    example_weight: float = DEFAULT_EXAMPLE_WEIGHT,
 ) -> pl.DataFrame:
     """Label each (posting_id, position, text) row with up to ``max_labels`` categories.
 
@@ -220,7 +380,14 @@ def classify_responsibilities(
     # Scoring is vectorised over rows; batches only bound the memory of the wide
     # intermediate frame (two columns per pattern) on very large inputs.
     parts = [
-        _classify_batch(df.slice(offset, BATCH_ROWS), taxonomy, max_labels, min_score, min_relative)
+        _classify_batch(
+            df.slice(offset, BATCH_ROWS),
+            taxonomy,
+            max_labels,
+            min_score,
+            min_relative,
+            example_weight,
+        )
         for offset in range(0, df.height, BATCH_ROWS)
     ]
     return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
@@ -232,6 +399,7 @@ def _classify_batch(
     max_labels: int,
     min_score: float,
     min_relative: float,
+    example_weight: float,
 ) -> pl.DataFrame:
     cats = [
         (ci, c)
@@ -240,16 +408,41 @@ def _classify_batch(
     ]
     classifier = classifier_name(taxonomy)
 
-    base = df.lazy().select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
-        pl.col("posting_id").cast(pl.String),
-        pl.col("position").cast(pl.Int64),
-        normalize_text_expr("text").alias(_TEXT),
+    base = (
+        df.lazy()
+        .select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
+            pl.col("posting_id").cast(pl.String),
+            pl.col("position").cast(pl.Int64),
+            normalize_text_expr("text").alias(_TEXT),
+        )
+        .with_columns(
+            (
+                pl.col(_TEXT).str.contains(_case_insensitive(taxonomy.ai_context))
+                if taxonomy.ai_context
+                else pl.lit(True)
+            ).alias(_AI)
+        )
     )
+
+    index = _example_index(taxonomy) if example_weight > 0 and cats else None
+    if index is None:
+        example_weight = 0.0
+    else:
+        sims = _example_similarity(base, index)
+        wide = sims.group_by(_ROW).agg(
+            *(
+                pl.col("__sim").filter(pl.col("__ci") == ci).first().alias(f"__xs{ci}")
+                for ci, _ in cats
+            ),
+        )
+        base = base.join(wide, on=_ROW, how="left").with_columns(
+            pl.col(f"__xs{ci}").fill_null(0.0) for ci, _ in cats
+        )
 
     plan = _Plan()
     for order, (ci, cat) in enumerate(cats):
-        _plan_category(plan, cat, ci, order)
+        _plan_category(plan, cat, ci, order, example_weight)
 
     rows = base.select(_ROW, "posting_id", "position")
     if not cats:
@@ -321,6 +514,7 @@ def classify_texts(
     max_labels: int = DEFAULT_MAX_LABELS,
     min_score: float = DEFAULT_MIN_SCORE,
     min_relative: float = DEFAULT_MIN_RELATIVE,
+    example_weight: float = DEFAULT_EXAMPLE_WEIGHT,
 ) -> pl.DataFrame:
     """Classify bare strings: ``posting_id`` is "" and ``position`` is the index in ``texts``."""
     df = pl.DataFrame(
@@ -332,5 +526,10 @@ def classify_texts(
         schema={"posting_id": pl.String, "position": pl.Int64, "text": pl.String},
     )
     return classify_responsibilities(
-        df, taxonomy, max_labels=max_labels, min_score=min_score, min_relative=min_relative
+        df,
+        taxonomy,
+        max_labels=max_labels,
+        min_score=min_score,
+        min_relative=min_relative,
+        example_weight=example_weight,
     )

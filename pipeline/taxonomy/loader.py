@@ -55,6 +55,8 @@ class Subpattern:
     name: str
     description: str
     patterns: tuple[Pattern, ...]
+    #: Example responsibilities of this sub-pattern (used by the example-similarity signal).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Category:
     patterns: tuple[Pattern, ...]
     examples: tuple[str, ...]
     subpatterns: tuple[Subpattern, ...]
+    #: Multiplier of the category's raw score when the item has no AI context (see
+    #: ``Taxonomy.ai_context``): below 1 for problems that only count when they concern AI.
+    ai_context_factor: float = 1.0
 
     @property
     def all_patterns(self) -> tuple[Pattern, ...]:
@@ -74,6 +79,17 @@ class Category:
         out = list(self.patterns)
         for sub in self.subpatterns:
             out.extend(sub.patterns)
+        return tuple(out)
+
+    @property
+    def all_examples(self) -> tuple[tuple[str | None, str], ...]:
+        """(sub-pattern id or None, text) for every example responsibility of the category:
+        the category's own examples and ``what_people_do`` (sub-pattern None), then each
+        sub-pattern's examples."""
+        out: list[tuple[str | None, str]] = [(None, e) for e in self.examples]
+        out.extend((None, w) for w in self.what_people_do)
+        for sub in self.subpatterns:
+            out.extend((sub.id, e) for e in sub.examples)
         return tuple(out)
 
 
@@ -85,6 +101,8 @@ class Taxonomy:
     role_noun: str
     role_types: dict[str, dict]
     categories: tuple[Category, ...]
+    #: Regex that tells whether an item concerns AI at all (None: every item does).
+    ai_context: str | None = None
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -169,6 +187,12 @@ class _Parser:
             cat = self.category(c, i)
             seen.add(cat.id)
             categories.append(cat)
+        ai_context = raw.get("ai_context")
+        if ai_context is not None:
+            ai_context = self.text(raw, "ai_context", "top level")
+            self.check_regexes(
+                [Pattern(id="ai_context", regex=ai_context, weight=1.0)], "top level"
+            )
         return Taxonomy(
             name=name,
             version=str(version).strip(),
@@ -176,6 +200,7 @@ class _Parser:
             role_noun=role_noun,
             role_types=role_types,
             categories=tuple(categories),
+            ai_context=ai_context,
         )
 
     def role_types(self, raw: Any) -> dict[str, dict]:
@@ -209,6 +234,14 @@ class _Parser:
         fallback = cid == FALLBACK_CATEGORY
         if not fallback and not patterns and not subs:
             raise self.fail(where, "missing required field 'patterns' (or 'subpatterns')")
+        factor = raw.get("ai_context_factor", 1.0)
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, int | float)
+            or not math.isfinite(float(factor))
+            or not 0 < float(factor) <= 1
+        ):
+            raise self.fail(where, "field 'ai_context_factor' must be a number in (0, 1]")
         return Category(
             id=cid,
             name=self.text(raw, "name", where),
@@ -222,6 +255,7 @@ class _Parser:
             patterns=patterns,
             examples=self.text_list(raw, "examples", where, required=False),
             subpatterns=subs,
+            ai_context_factor=float(factor),
         )
 
     def subpattern(self, raw: Any, cat_where: str, index: int) -> Subpattern:
@@ -240,6 +274,7 @@ class _Parser:
             name=self.text(raw, "name", where),
             description=self.text(raw, "description", where),
             patterns=patterns,
+            examples=self.text_list(raw, "examples", where, required=False),
         )
 
     def patterns(self, raw: Any, where: str) -> tuple[Pattern, ...]:

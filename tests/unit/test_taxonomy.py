@@ -81,7 +81,8 @@ def test_category_is_fully_described(taxonomy, cid):
     cat = taxonomy.get(cid)
     assert cat.problem and cat.core_challenge
     assert 4 <= len(cat.what_people_do) <= 6
-    assert 3 <= len(cat.examples) <= 6
+    assert 3 <= len(cat.examples) <= 15
+    assert 12 <= len(cat.all_examples) <= 45
     assert 2 <= len(cat.subpatterns) <= 6
     for sub in cat.subpatterns:
         assert sub.name and sub.description and sub.patterns
@@ -243,3 +244,43 @@ def test_missing_file(tmp_path):
 
 def test_taxonomy_error_is_value_error():
     assert issubclass(TaxonomyError, ValueError)
+
+
+def test_bundled_ai_context_and_factors(taxonomy):
+    assert taxonomy.ai_context
+    damped = {c.id for c in taxonomy.categories if c.ai_context_factor < 1}
+    assert damped == {
+        "productionizing_ai",
+        "performance_optimization",
+        "frontend_ui",
+        "security_compliance",
+        "self_hosting",
+    }
+    assert all(0 < c.ai_context_factor <= 1 for c in taxonomy.categories)
+
+
+def test_subpattern_examples_feed_all_examples(taxonomy):
+    cat = taxonomy.get("rag_retrieval")
+    subs = [sub for sub, _ in cat.all_examples if sub is not None]
+    assert set(subs) <= {s.id for s in cat.subpatterns}
+    assert all(s.examples for s in cat.subpatterns)
+    own = [text for sub, text in cat.all_examples if sub is None]
+    assert own == list(cat.examples) + list(cat.what_people_do)
+
+
+def test_bad_ai_context_factor(tmp_path):
+    text = VALID.replace("    patterns:", "    ai_context_factor: 1.5\n    patterns:", 1)
+    with pytest.raises(TaxonomyError, match="ai_context_factor"):
+        load_taxonomy(write(tmp_path, text))
+
+
+def test_bad_ai_context_regex(tmp_path):
+    text = VALID.replace("role_noun:", "ai_context: '(unclosed'\nrole_noun:", 1)
+    with pytest.raises(TaxonomyError, match="ai_context"):
+        load_taxonomy(write(tmp_path, text))
+
+
+def test_ai_context_defaults(tmp_path):
+    tax = load_taxonomy(write(tmp_path, VALID))
+    assert tax.ai_context is None
+    assert all(c.ai_context_factor == 1.0 for c in tax.categories)
