@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test eval lint format ui clean
+.PHONY: setup run test eval eval-guard lint format ui clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -42,12 +42,18 @@ test: setup lint
 SHARED ?= ../shared
 BUILTIN := $(SHARED)/datasets/builtin-ai-jobs
 EVAL_JSON ?= data/evaluation/eval.json
+EVAL_CHECK ?= --check-targets
 eval: setup
 	mkdir -p $(dir $(EVAL_JSON))
-	$(BIN)/roleprint eval --check-targets --json $(EVAL_JSON) \
+	$(BIN)/roleprint eval $(EVAL_CHECK) --json $(EVAL_JSON) \
 		--gold $(SHARED)/gold/responsibility_categories.dev.jsonl \
 		--batch $(BUILTIN)/2026-02-04/postings=$(BUILTIN)/2026-02-04/llm_extractions \
 		--batch $(BUILTIN)/2026-02-27-sample/postings=$(BUILTIN)/2026-02-27-sample/llm_extractions
+
+# CI's guard: fails when a figure falls below what has been achieved (FLOORS in
+# pipeline/evaluation/run.py); `make eval` fails below the issue's targets.
+eval-guard:
+	$(MAKE) eval EVAL_CHECK=--check-floors
 
 ui: setup
 	$(BIN)/roleprint ui --host 127.0.0.1 --port 3000

@@ -145,7 +145,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8"
         )
         print(f"JSON: {args.json}")
-    return 1 if args.check_targets and result["target_failures"] else 0
+    if args.check_targets and result["target_failures"]:
+        return 1
+    return 1 if args.check_floors and result["floor_failures"] else 0
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -241,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", help="write every figure as JSON here")
     ev.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a figure is below its target"
+    )
+    ev.add_argument(
+        "--check-floors",
+        action="store_true",
+        help="exit 1 when a figure falls below what was already achieved (the CI guard)",
     )
     ev.set_defaults(func=cmd_eval)
 

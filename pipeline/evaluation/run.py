@@ -35,6 +35,20 @@ TARGETS = {
 }
 
 
+# What has been achieved on the dev data, less a small margin: CI fails a change that falls below
+# these (`--check-floors`), so no change can quietly make the analysis worse. Raise them as the
+# figures improve; they meet TARGETS once every target holds.
+FLOORS = {
+    "categories.micro_f1": 0.84,
+    "categories.primary_accuracy": 0.79,
+    "extraction.recall": 0.845,
+    "extraction.coverage": 0.975,
+    "role_types.accuracy": 0.83,
+    "role_types.macro_f1": 0.70,
+    "role_types.ml_first_recall": 0.5,
+}
+
+
 def evaluate_categories(gold_path: Path, taxonomy: Taxonomy) -> dict[str, Any]:
     rows = [
         json.loads(line)
@@ -144,6 +158,7 @@ def evaluate(
     if batches:
         result["batches"] = [evaluate_batch(p, r, taxonomy, **backends) for p, r in batches]
     result["target_failures"] = check_targets(result)
+    result["floor_failures"] = check_targets(result, FLOORS)
     return result
 
 
@@ -154,8 +169,8 @@ def parse_batch(spec: str) -> tuple[Path, Path]:
     return Path(postings), Path(reference)
 
 
-def check_targets(result: dict[str, Any]) -> list[str]:
-    """The figures below target, as readable lines (empty when all targets hold)."""
+def check_targets(result: dict[str, Any], thresholds: dict[str, float] = TARGETS) -> list[str]:
+    """The figures below their threshold, as readable lines (empty when all hold)."""
     failures = []
     cats = result.get("categories")
     if cats:
@@ -163,17 +178,17 @@ def check_targets(result: dict[str, Any]) -> list[str]:
             ("micro_f1", cats["micro"]["f1"]),
             ("primary_accuracy", cats["primary_accuracy"]),
         ):
-            target = TARGETS[f"categories.{key}"]
+            target = thresholds[f"categories.{key}"]
             if value < target:
                 failures.append(f"categories {key} {value:.3f} < {target}")
     for batch in result.get("batches", []):
         name = Path(batch["postings_dir"]).parent.name
         for key in ("recall", "coverage"):
-            value, target = batch["extraction"].get(key, 0.0), TARGETS[f"extraction.{key}"]
+            value, target = batch["extraction"].get(key, 0.0), thresholds[f"extraction.{key}"]
             if value < target:
                 failures.append(f"{name}: extraction {key} {value:.3f} < {target}")
         for key in ("accuracy", "macro_f1", "ml_first_recall"):
-            value, target = batch["role_types"].get(key, 0.0), TARGETS[f"role_types.{key}"]
+            value, target = batch["role_types"].get(key, 0.0), thresholds[f"role_types.{key}"]
             if value < target:
                 failures.append(f"{name}: role types {key} {value:.3f} < {target}")
     return failures
@@ -219,9 +234,10 @@ def format_tables(result: dict[str, Any]) -> str:
             lines.append(header)
             for t, row in roles["confusion"].items():
                 lines.append(t.ljust(18) + "".join(f"{n:12d}" for n in row.values()))
-    failures = result.get("target_failures")
-    if failures is not None:
-        lines.append(
-            "targets: " + ("all met" if not failures else "BELOW TARGET: " + "; ".join(failures))
-        )
+    for name, key in (("targets", "target_failures"), ("floors (CI guard)", "floor_failures")):
+        failures = result.get(key)
+        if failures is not None:
+            lines.append(
+                f"{name}: " + ("all met" if not failures else "BELOW: " + "; ".join(failures))
+            )
     return "\n".join(lines)

@@ -53,3 +53,24 @@ def test_role_type_metrics_leave_out_unknown_references():
     assert m["postings"] == 4 and m["accuracy"] == pytest.approx(0.75)
     assert m["per_class"]["ml-first"]["recall"] == 1.0
     assert m["confusion"]["ai-first"] == {"ai-first": 1, "ai-support": 1, "ml-first": 0}
+
+
+def test_targets_and_floors_name_the_figures_below_them():
+    from pipeline.evaluation.run import FLOORS, TARGETS, check_targets
+
+    result = {
+        "categories": {"micro": {"f1": 0.845}, "primary_accuracy": 0.8},
+        "batches": [
+            {
+                "postings_dir": "/d/2026-02-04/postings",
+                "extraction": {"recall": 0.9, "coverage": 0.99},
+                "role_types": {"accuracy": 0.9, "macro_f1": 0.8, "ml_first_recall": 0.4},
+            }
+        ],
+    }
+    assert check_targets(result, TARGETS) == [
+        "categories micro_f1 0.845 < 0.85",
+        "2026-02-04: role types ml_first_recall 0.400 < 0.5",
+    ]
+    assert check_targets(result, FLOORS) == ["2026-02-04: role types ml_first_recall 0.400 < 0.5"]
+    assert FLOORS.keys() == TARGETS.keys()
