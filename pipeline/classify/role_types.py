@@ -15,7 +15,11 @@ Evidence, all counted with Polars expressions (no Python loop per posting):
   responsibilities and requirements, so a company blurb about AI weighs less); support
   vocabulary (infrastructure, front-end, back-end/databases, data pipelines, security, QA);
   "enabler" phrases (helping others use
-  AI tools, developer productivity, human feedback / annotation work); classical/deep-ML
+  AI tools, developer productivity, human feedback / annotation work, infrastructure or
+  services that power or support AI models and "AI workloads", helping other teams to build or
+  deploy); "build-ai" phrases, a build verb with an AI product as its object ("build AI-powered
+  features", "deploy LLM agents"), counted in the bullet lines when there are any so that a
+  company blurb ("we build AI agents") does not count; classical/deep-ML
   vocabulary (vision, speech, RL, forecasting, PyTorch...);
 - its classified responsibilities: the share whose primary category is building with models
   versus platform, front-end, data or security work.
@@ -61,6 +65,27 @@ ENABLER_TERMS = (
     r"|developer productivity|developer experience|enable (other )?(engineers|teams|developers)"
     r"|adoption of ai|ai adoption|human feedback|rlhf|annotat\w*|label(l)?ing|ai[- ]generated code"
     r"|no (prior )?(ml|machine learning|ai) experience)\b"
+    # Infrastructure or tools under someone else's AI ("platform that powers our AI agents",
+    # "AI workloads"), and helping others to build or use it.
+    r"|\b(infrastructure|platforms?|tooling|tools|services|systems|pipelines)\b[^.\n]{0,30}"
+    r"\b(power|powers|support|supports|enable|enables|serve|serves|underpin\w*)\b[^.\n]{0,20}"
+    r"\b(ai|ml|llms?|models?|agents?|machine learning)\b"
+    r"|\b(ai|ml|llm|inference|training|gpu) workloads\b"
+    r"|\b(enabl\w*|empower\w*|help\w*|allow\w*)\b[^.\n]{0,25}\b(other )?(teams|engineers|developers"
+    r"|researchers|data scientists|customers|users)\b[^.\n]{0,15}\bto (build|use|deploy|train|ship"
+    r"|adopt|leverage|run)\b"
+)
+# A build verb with an AI product as its object ("build LLM-powered features", "deploy AI agents"):
+# the person makes the AI thing themselves, not the platform under it.
+AI_PRODUCT = (
+    r"(ai|llms?|genai|generative ai|agentic|machine learning|ml)[- ](powered |driven |based |native )?"
+    r"(features?|solutions?|applications?|apps|agents?|systems?|models?|products?|capabilities"
+    r"|workflows?|assistants?|copilots?)"
+)
+BUILD_AI_TERMS = (
+    r"\b(build|builds|building|develop|developing|design|designing|implement|implementing|ship"
+    r"|shipping|prototype|prototyping|create|creating|integrate|integrating|deploy|deploying)\b"
+    r"[^.\n]{0,40}\b" + AI_PRODUCT + r"\b"
 )
 
 AI_FIRST_CATEGORIES = (
@@ -103,7 +128,9 @@ W_GENAI = 1.2  # per log(1 + rate per 1,000 chars), whole text and bullet lines 
 W_SUPPORT_TEXT = 0.5
 W_ENABLER = 0.8
 W_SHARES = 0.5
-SUPPORT_BIAS = 0.2  # set so predicted AI-Support share matches the reference share
+W_BUILD = 1.0  # per log(1 + rate per 1,000 chars) of "build verb ... AI product" phrases
+SUPPORT_BIAS = 0.4  # set so the predicted AI-Support share matches the reference share
+# (raised from 0.2 with the build-ai term, which adds a positive amount to most postings)
 ML_THRESHOLD = 1.45
 
 
@@ -143,6 +170,11 @@ def _evidence(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
             classical=_rate(text, CLASSICAL_ML_TERMS),
             support=_rate(text, SUPPORT_TERMS),
             enabler=_rate(text, ENABLER_TERMS),
+            # In the duties when there are bullet lines: "we build AI agents" in a company
+            # blurb says what the company does, not what this person does.
+            build_ai=pl.when(bullets.str.len_chars() >= 200)
+            .then(_rate(bullets, BUILD_AI_TERMS))
+            .otherwise(_rate(text, BUILD_AI_TERMS)),
             t_first=title.str.contains(TITLE_AI_FIRST),
             t_support=title.str.contains(TITLE_SUPPORT),
             t_ml=title.str.contains(TITLE_ML) & ~title.str.contains(TITLE_GENAI),
@@ -160,6 +192,7 @@ def classify_role_types(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.Data
         + W_GENAI * genai
         - W_SUPPORT_TEXT * pl.col("support").log1p()
         - W_ENABLER * pl.col("enabler").log1p()
+        + W_BUILD * pl.col("build_ai").log1p()
         + W_SHARES * (pl.col("first_share") - pl.col("support_share"))
         - SUPPORT_BIAS
     )
@@ -196,7 +229,7 @@ def classify_role_types(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.Data
     )
     evidence = pl.format(
         "title[first={},support={},ml={}] per-1k-chars[genai={} (bullets {}),support={},"
-        "enabler={},classical={}] primary-shares[first={},support={}] of {} items",
+        "enabler={},build-ai={},classical={}] primary-shares[first={},support={}] of {} items",
         pl.col("t_first").cast(pl.Int8),
         pl.col("t_support").cast(pl.Int8),
         pl.col("t_ml").cast(pl.Int8),
@@ -204,6 +237,7 @@ def classify_role_types(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.Data
         pl.col("genai_bullets").round(2),
         pl.col("support").round(2),
         pl.col("enabler").round(2),
+        pl.col("build_ai").round(2),
         pl.col("classical").round(2),
         pl.col("first_share").round(2),
         pl.col("support_share").round(2),

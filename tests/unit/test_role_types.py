@@ -224,3 +224,56 @@ def test_score_is_a_confidence_and_reason_names_the_evidence():
     assert 0.5 <= out["weak"]["score"] < out["strong"]["score"] <= 1.0
     for key in ("lean", "title[", "genai=", "support=", "enabler=", "classical=", "primary-shares"):
         assert key in out["strong"]["reason"]
+
+
+def test_build_verb_with_an_ai_product_leans_ai_first():
+    # Same generic title and support vocabulary; one builds AI-powered features itself.
+    base = "- Write back-end services and APIs in Python with SQL databases\n" * 2
+    rows = [
+        {"posting_id": "plain", "title": "Software Engineer", "description_text": base},
+        {
+            "posting_id": "builder",
+            "title": "Software Engineer",
+            "description_text": base
+            + "- Build AI-powered features for our customers\n"
+            + "- Design and deploy AI agents that answer support tickets\n",
+        },
+    ]
+    out = {
+        r["posting_id"]: r
+        for r in role_types(
+            pl.DataFrame(
+                [{"batch_id": "b", "precomputed_role_type": None, **r} for r in rows],
+                schema_overrides={"precomputed_role_type": pl.String},
+            ),
+            pl.DataFrame(
+                schema={
+                    "batch_id": pl.String,
+                    "posting_id": pl.String,
+                    "position": pl.Int32,
+                    "category": pl.String,
+                    "rank": pl.Int32,
+                }
+            ),
+        ).iter_rows(named=True)
+    }
+    assert out["plain"]["role_type"] == "ai-support"
+    assert out["builder"]["role_type"] == "ai-first"
+    assert "build-ai=0.0" in out["plain"]["reason"]
+    assert "build-ai=0.0" not in out["builder"]["reason"]
+
+
+def test_infrastructure_that_powers_others_ai_leans_ai_support():
+    # Same title and generative vocabulary; one runs the platform under other teams' models.
+    base = "Work with LLM APIs and agents. "
+    rows = [
+        {"posting_id": "builder", "title": "Engineer", "description_text": base * 2},
+        {
+            "posting_id": "platform",
+            "title": "Engineer",
+            "description_text": base
+            + "Own the services that power our AI models, scale inference for AI workloads, "
+            "and help researchers to deploy faster.",
+        },
+    ]
+    assert classify(rows, _no_labels()) == {"builder": "ai-first", "platform": "ai-support"}
