@@ -36,9 +36,12 @@ to build those expressions):
 5. Labels are the categories with ``score >= min_score`` (default 0.55, i.e. raw >= 0.8:
    one clear cue, or several weak ones) and, after the first, ``score >= min_relative *``
    the item's best score (default 0.7), so a weak side mention does not ride along with a
-   strong primary. At most ``max_labels`` per item, ordered by score (descending) then
-   taxonomy order, ranked 1..n. An item with no label gets one ``other`` row: rank 1,
-   score 0.0, null subpattern, empty evidence.
+   strong primary; a third or later label needs ``score >= max(min_relative,
+   min_relative_third) *`` the best score (default 0.74): most responsibilities address
+   one or two problems, so a third is kept only when it is nearly as clear. At most
+   ``max_labels`` per item, ordered by score (descending) then taxonomy order, ranked 1..n.
+   An item with no label gets one ``other`` row: rank 1, score 0.0, null subpattern, empty
+   evidence.
 6. ``subpattern`` is the category's sub-pattern with the largest positive contribution
    (ties: taxonomy order), null when only category-level patterns matched; ``evidence`` is
    the comma-separated ids of the category's matched positive-weight patterns, in taxonomy
@@ -58,6 +61,7 @@ __all__ = [
     "DEFAULT_EXAMPLE_WEIGHT",
     "DEFAULT_MAX_LABELS",
     "DEFAULT_MIN_RELATIVE",
+    "DEFAULT_MIN_RELATIVE_THIRD",
     "DEFAULT_MIN_SCORE",
     "OUTPUT_SCHEMA",
     "classifier_name",
@@ -69,6 +73,8 @@ __all__ = [
 DEFAULT_MAX_LABELS = 3
 DEFAULT_MIN_SCORE = 0.55
 DEFAULT_MIN_RELATIVE = 0.7
+#: A third (or later) label must reach this fraction of the item's best score.
+DEFAULT_MIN_RELATIVE_THIRD = 0.74
 POSITION_BOOST = 0.5
 POSITION_SPAN = 60.0
 BATCH_ROWS = 25_000
@@ -364,6 +370,7 @@ def classify_responsibilities(
     min_score: float = DEFAULT_MIN_SCORE,
     min_relative: float = DEFAULT_MIN_RELATIVE,
     example_weight: float = DEFAULT_EXAMPLE_WEIGHT,
+    min_relative_third: float = DEFAULT_MIN_RELATIVE_THIRD,
 ) -> pl.DataFrame:
     """Label each (posting_id, position, text) row with up to ``max_labels`` categories.
 
@@ -387,6 +394,7 @@ def classify_responsibilities(
             min_score,
             min_relative,
             example_weight,
+            max(min_relative, min_relative_third),
         )
         for offset in range(0, df.height, BATCH_ROWS)
     ]
@@ -400,6 +408,7 @@ def _classify_batch(
     min_score: float,
     min_relative: float,
     example_weight: float,
+    min_relative_third: float,
 ) -> pl.DataFrame:
     cats = [
         (ci, c)
@@ -471,6 +480,10 @@ def _classify_batch(
             .filter(
                 (pl.col("rank") <= max_labels)
                 & ((pl.col("rank") == 1) | (pl.col("score") >= min_relative * pl.col("__top")))
+                & (
+                    (pl.col("rank") <= 2)
+                    | (pl.col("score") >= min_relative_third * pl.col("__top"))
+                )
             )
             .select(
                 _ROW,
@@ -515,6 +528,7 @@ def classify_texts(
     min_score: float = DEFAULT_MIN_SCORE,
     min_relative: float = DEFAULT_MIN_RELATIVE,
     example_weight: float = DEFAULT_EXAMPLE_WEIGHT,
+    min_relative_third: float = DEFAULT_MIN_RELATIVE_THIRD,
 ) -> pl.DataFrame:
     """Classify bare strings: ``posting_id`` is "" and ``position`` is the index in ``texts``."""
     df = pl.DataFrame(
@@ -532,4 +546,5 @@ def classify_texts(
         min_score=min_score,
         min_relative=min_relative,
         example_weight=example_weight,
+        min_relative_third=min_relative_third,
     )

@@ -532,3 +532,108 @@ def test_generalisation_probes(probe_labels, index, text, wanted, unwanted):
         assert wanted in got, (text, got)
     if unwanted is not None:
         assert unwanted not in got, (text, got)
+
+
+# Secondary building_ai_systems policy (annotation guide: AI-building is added when the item
+# builds, scopes or ships something AI-powered, not when AI is only the context the work
+# serves, evaluates, secures or researches).
+BUILD_SECONDARY_PROBES = [
+    # (text, wanted, unwanted)
+    (
+        "Develop reporting dashboards that call language models to summarise sales data",
+        "building_ai_systems",
+        None,
+    ),
+    (
+        "Work with product managers to define AI features for the mobile app",
+        "building_ai_systems",
+        None,
+    ),
+    (
+        "Design and build agentic systems that automate invoice approvals",
+        "building_ai_systems",
+        None,
+    ),
+    ("Implement a RAG pipeline over the policy handbook", "building_ai_systems", None),
+    ("Ship AI projects from prototype to customers", "building_ai_systems", None),
+    (
+        "Detect prompt injection attempts in user input",
+        "security_compliance",
+        "building_ai_systems",
+    ),
+    (
+        "Evaluate AI-generated summaries for factual accuracy",
+        "evaluation_quality",
+        "building_ai_systems",
+    ),
+    ("Mentor engineers and raise the bar on AI solutions", "collaboration", "building_ai_systems"),
+    (
+        "Implement content pipelines that support AI-powered search",
+        "data_processing",
+        "building_ai_systems",
+    ),
+    (
+        "Integrate trained models into production services",
+        "productionizing_ai",
+        "building_ai_systems",
+    ),
+    ("Establish coding standards across the engineering teams", "collaboration", None),
+    (
+        "Monitor the ticket router and ensure high accuracy of its answers",
+        "evaluation_quality",
+        None,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def build_probe_labels(taxonomy) -> pl.DataFrame:
+    return classify_texts([text for text, _, _ in BUILD_SECONDARY_PROBES], taxonomy)
+
+
+@pytest.mark.parametrize(
+    ("index", "text", "wanted", "unwanted"),
+    [(i, *p) for i, p in enumerate(BUILD_SECONDARY_PROBES)],
+)
+def test_building_ai_secondary_policy(build_probe_labels, index, text, wanted, unwanted):
+    got = labels(build_probe_labels, index)
+    if wanted is not None:
+        assert wanted in got, (text, got)
+    if unwanted is not None:
+        assert unwanted not in got, (text, got)
+
+
+def test_damper_evidence_is_not_reported(taxonomy):
+    out = classify_texts(["Detect prompt injection attempts in user input"], taxonomy)
+    evidence = ",".join(out["evidence"].to_list())
+    assert "bld_prompt_attack" not in evidence
+
+
+THIRD_LABEL_TEXTS = [
+    "Collaborate with product teams to deploy RAG agents and monitor latency",
+    "Build and deploy agentic systems that automate claims workflows and track their accuracy",
+    "Design caching and retries for calls to hosted model APIs to cut latency and cost",
+    "Partner with data engineers to clean training data and fine-tune a ranking model",
+]
+
+
+def test_third_label_needs_to_be_nearly_as_clear_as_the_best(taxonomy):
+    from pipeline.classify.categories import DEFAULT_MIN_RELATIVE_THIRD
+
+    out = classify_texts(THIRD_LABEL_TEXTS, taxonomy)
+    top = out.group_by("position").agg(pl.col("score").max().alias("top"))
+    third = out.filter(pl.col("rank") >= 3).join(top, on="position")
+    assert (third["score"] >= DEFAULT_MIN_RELATIVE_THIRD * third["top"] - 1e-9).all()
+
+
+def test_third_label_threshold_is_a_parameter(taxonomy):
+    default = classify_texts(THIRD_LABEL_TEXTS, taxonomy)
+    lenient = classify_texts(THIRD_LABEL_TEXTS, taxonomy, min_relative_third=0.0)
+    two_at_most = classify_texts(THIRD_LABEL_TEXTS, taxonomy, min_relative_third=1.01)
+    assert lenient.height >= default.height >= two_at_most.height
+    assert two_at_most["rank"].max() <= 2
+    # never looser than min_relative for the second label's rule
+    strict = classify_texts(THIRD_LABEL_TEXTS, taxonomy, min_relative=0.9, min_relative_third=0.0)
+    tops = strict.group_by("position").agg(pl.col("score").max().alias("top"))
+    joined = strict.join(tops, on="position")
+    assert (joined["score"] >= 0.9 * joined["top"] - 1e-9).all()
