@@ -50,10 +50,9 @@ eval: setup
 		--batch $(BUILTIN)/2026-02-04/postings=$(BUILTIN)/2026-02-04/llm_extractions \
 		--batch $(BUILTIN)/2026-02-27-sample/postings=$(BUILTIN)/2026-02-27-sample/llm_extractions
 
-# CI's guard: fails when a figure falls below what has been achieved (FLOORS in
-# pipeline/evaluation/run.py); `make eval` fails below the issue's targets.
+# CI's guard: fails below a target or below a floor (FLOORS in pipeline/evaluation/run.py).
 eval-guard:
-	$(MAKE) eval EVAL_CHECK=--check-floors
+	$(MAKE) eval EVAL_CHECK="--check-targets --check-floors"
 
 ui: setup
 	$(BIN)/roleprint ui --host 127.0.0.1 --port 3000

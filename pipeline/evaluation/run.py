@@ -35,18 +35,9 @@ TARGETS = {
 }
 
 
-# What has been achieved on the dev data, less a small margin: CI fails a change that falls below
-# these (`--check-floors`), so no change can quietly make the analysis worse. Raise them as the
-# figures improve; they meet TARGETS once every target holds.
-FLOORS = {
-    "categories.micro_f1": 0.84,
-    "categories.primary_accuracy": 0.79,
-    "extraction.recall": 0.845,
-    "extraction.coverage": 0.975,
-    "role_types.accuracy": 0.83,
-    "role_types.macro_f1": 0.70,
-    "role_types.ml_first_recall": 0.5,
-}
+# The CI guard (`make eval-guard`): every target, and no falling back below what has been
+# achieved where that is well above the target. Raise a floor when a figure improves for good.
+FLOORS = {**TARGETS, "categories.primary_accuracy": 0.79}
 
 
 def evaluate_categories(gold_path: Path, taxonomy: Taxonomy) -> dict[str, Any]:
