@@ -4,26 +4,36 @@ import polars as pl
 
 from pipeline.classify.role_types import role_types
 
+LABEL_SCHEMA = {
+    "batch_id": pl.String,
+    "posting_id": pl.String,
+    "position": pl.Int32,
+    "category": pl.String,
+    "rank": pl.Int32,
+}
 
-def classify(rows: list[dict], labels: list[dict]) -> dict[str, str]:
-    postings = pl.DataFrame(
+
+def postings_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
         [{"batch_id": "b", "precomputed_role_type": None, **r} for r in rows],
         schema_overrides={"precomputed_role_type": pl.String},
     )
-    lab = pl.DataFrame(
-        [{"batch_id": "b", **label} for label in labels],
-        schema={
-            "batch_id": pl.String,
-            "posting_id": pl.String,
-            "position": pl.Int32,
-            "category": pl.String,
-            "rank": pl.Int32,
-        },
-    )
-    out = role_types(postings, lab)
+
+
+def labels_frame(labels: list[dict] = ()) -> pl.DataFrame:
+    return pl.DataFrame([{"batch_id": "b", **label} for label in labels], schema=LABEL_SCHEMA)
+
+
+def typed(rows: list[dict], labels: list[dict] = ()) -> dict[str, dict]:
+    """Each posting's output row, by posting id."""
+    out = role_types(postings_frame(rows), labels_frame(labels))
     assert out.columns == ["posting_id", "batch_id", "role_type", "score", "method", "reason"]
     assert out["score"].is_between(0, 1).all()
-    return dict(zip(out["posting_id"], out["role_type"], strict=True))
+    return {r["posting_id"]: r for r in out.iter_rows(named=True)}
+
+
+def classify(rows: list[dict], labels: list[dict]) -> dict[str, str]:
+    return {pid: r["role_type"] for pid, r in typed(rows, labels).items()}
 
 
 def test_three_kinds_of_role_and_unknown():
@@ -69,15 +79,7 @@ def test_precomputed_role_type_wins():
         },
         schema_overrides={"description_text": pl.String},
     )
-    labels = pl.DataFrame(
-        schema={
-            "batch_id": pl.String,
-            "posting_id": pl.String,
-            "position": pl.Int32,
-            "category": pl.String,
-            "rank": pl.Int32,
-        }
-    )
+    labels = labels_frame()
     out = role_types(postings, labels).row(0, named=True)
     assert out["role_type"] == "ml-first" and out["method"] == "precomputed"
 
@@ -160,21 +162,7 @@ def test_company_blurb_weighs_less_than_bullet_lines():
         )
     )
     rows = [{"posting_id": "p", "title": "Engineer", "description_text": blurb + "\n" + bullets}]
-    out = role_types(
-        pl.DataFrame(
-            [{"batch_id": "b", "precomputed_role_type": None, **r} for r in rows],
-            schema_overrides={"precomputed_role_type": pl.String},
-        ),
-        pl.DataFrame(
-            schema={
-                "batch_id": pl.String,
-                "posting_id": pl.String,
-                "position": pl.Int32,
-                "category": pl.String,
-                "rank": pl.Int32,
-            }
-        ),
-    ).row(0, named=True)
+    out = role_types(postings_frame(rows), labels_frame()).row(0, named=True)
     assert out["role_type"] == "ai-support"
     assert "(bullets 0.0)" in out["reason"] and out["method"] == "rules"
 
@@ -206,19 +194,7 @@ def test_score_is_a_confidence_and_reason_names_the_evidence():
             "description_text": "Build features; some LLM work and some Kubernetes.",
         },
     ]
-    postings = pl.DataFrame(
-        [{"batch_id": "b", "precomputed_role_type": None, **r} for r in rows],
-        schema_overrides={"precomputed_role_type": pl.String},
-    )
-    labels = pl.DataFrame(
-        schema={
-            "batch_id": pl.String,
-            "posting_id": pl.String,
-            "position": pl.Int32,
-            "category": pl.String,
-            "rank": pl.Int32,
-        }
-    )
+    postings, labels = postings_frame(rows), labels_frame()
     out = {r["posting_id"]: r for r in role_types(postings, labels).iter_rows(named=True)}
     assert out["strong"]["role_type"] == "ai-first"
     assert 0.5 <= out["weak"]["score"] < out["strong"]["score"] <= 1.0
@@ -241,21 +217,7 @@ def test_build_verb_with_an_ai_product_leans_ai_first():
     ]
     out = {
         r["posting_id"]: r
-        for r in role_types(
-            pl.DataFrame(
-                [{"batch_id": "b", "precomputed_role_type": None, **r} for r in rows],
-                schema_overrides={"precomputed_role_type": pl.String},
-            ),
-            pl.DataFrame(
-                schema={
-                    "batch_id": pl.String,
-                    "posting_id": pl.String,
-                    "position": pl.Int32,
-                    "category": pl.String,
-                    "rank": pl.Int32,
-                }
-            ),
-        ).iter_rows(named=True)
+        for r in role_types(postings_frame(rows), labels_frame()).iter_rows(named=True)
     }
     assert out["plain"]["role_type"] == "ai-support"
     assert out["builder"]["role_type"] == "ai-first"
