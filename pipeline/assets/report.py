@@ -25,6 +25,7 @@ MART_KEYS = [
         "word_frequency",
         "batch_trends",
         "representative_responsibilities",
+        "category_profiles_by_role_type",
     )
 ]
 

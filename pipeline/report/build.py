@@ -85,6 +85,14 @@ def collect_figures(
            FROM marts.word_frequency WHERE (is_top_token AND NOT is_function_word) OR is_stem
            ORDER BY is_top_token DESC, word_rank, word""",
     )
+    profiles = _rows(
+        con,
+        """SELECT role_type, role_type_postings, category, category_name, share_of_roles,
+                  share_of_other_roles, share_difference
+           FROM marts.category_profiles_by_role_type
+           WHERE category <> 'other' AND role_type <> 'unknown'
+           ORDER BY role_type_order, share_difference DESC, category_order""",
+    )
     postings = sum(r["postings"] for r in role_types)
     responsibilities = sum(r["responsibility_count"] for r in categories)
     batches = [
@@ -112,6 +120,7 @@ def collect_figures(
         "role_types": role_types,
         "titles": titles,
         "words": words,
+        "profiles": profiles,
     }
 
 
@@ -191,6 +200,29 @@ def _insights(figures: dict[str, Any]) -> list[str]:
     return out
 
 
+def _profiles(figures: dict[str, Any], min_roles: int = 10, per_type: int = 3) -> list[str]:
+    """Per role type, the categories most over-represented against every other role type."""
+    lines = []
+    by_type: dict[str, list] = {}
+    for p in figures.get("profiles", []):
+        by_type.setdefault(p["role_type"], []).append(p)
+    for role_type, rows in by_type.items():
+        if not rows or rows[0]["role_type_postings"] < min_roles:
+            continue
+        top = [r for r in rows if (r["share_difference"] or 0) > 0][:per_type]
+        if not top:
+            continue
+        name = ROLE_TYPE_NAMES.get(role_type, role_type)
+        lines.append(f"{name} roles ({rows[0]['role_type_postings']}) more often than other roles:")
+        lines.append("")
+        lines += [
+            f"- {r['category_name']}: {_pct(r['share_of_roles'])} of {name} roles vs {_pct(r['share_of_other_roles'])} of other roles"
+            for r in top
+        ]
+        lines.append("")
+    return lines
+
+
 def render_markdown(figures: dict[str, Any]) -> str:
     t = figures["thresholds"]
     role = figures["role_noun"]
@@ -245,6 +277,9 @@ def render_markdown(figures: dict[str, Any]) -> str:
             ]
             lines.append("")
         lines += [f"Core challenge: {c['core_challenge']}", ""]
+    profiles = _profiles(figures)
+    if profiles:
+        lines += ["## What Each Kind of Role Does More Often", "", *profiles]
     lines += [
         "## Key Insights",
         "",

@@ -52,6 +52,35 @@ def figures() -> dict:
                 "title_rank": 1,
             },
         ],
+        "profiles": [
+            {
+                "role_type": "ai-support",
+                "role_type_postings": 30,
+                "category": "infrastructure_platforms",
+                "category_name": "Infrastructure and Platforms",
+                "share_of_roles": 0.6,
+                "share_of_other_roles": 0.3,
+                "share_difference": 0.3,
+            },
+            {
+                "role_type": "ai-support",
+                "role_type_postings": 30,
+                "category": "agents",
+                "category_name": "Agents",
+                "share_of_roles": 0.1,
+                "share_of_other_roles": 0.5,
+                "share_difference": -0.4,
+            },
+            {
+                "role_type": "ml-first",
+                "role_type_postings": 4,
+                "category": "fine_tuning",
+                "category_name": "Fine-tuning",
+                "share_of_roles": 1.0,
+                "share_of_other_roles": 0.2,
+                "share_difference": 0.8,
+            },
+        ],
         "words": [
             {
                 "word": "build",
@@ -91,6 +120,9 @@ def test_markdown_has_the_reference_sections_with_computed_numbers():
     assert "Share of roles: 25% (95% CI 20%-31%; 25 of 100 postings; 40 responsibilities)" in md
     assert "- Re-ranking - 10% of roles, 40% of this category's" in md
     assert "| build | 70 | 80 |" in md and "| deploy | 9 | 30 |" in md
+    # role-type profiles: only over-represented categories, only role types with enough roles
+    assert "- Infrastructure and Platforms: 60% of AI-Support roles vs 30% of other roles" in md
+    assert "Agents: 10%" not in md and "ML-First roles" not in md
 
 
 def test_rendering_is_deterministic_and_html_is_self_contained():
