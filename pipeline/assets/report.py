@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipeline.report.build import (
     BandThresholds,
+    chart_svgs,
     collect_figures,
     figures_json,
     render_html,
@@ -48,13 +49,20 @@ def report(
     markdown_text = render_markdown(figures)
     run_dir = settings.reports_dir / batch_id / context.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
+    charts = chart_svgs(figures)
+    (run_dir / "charts").mkdir(exist_ok=True)
+    for name, svg in charts.items():
+        (run_dir / "charts" / name).write_text(svg, encoding="utf-8")
     (run_dir / "report.md").write_text(markdown_text, encoding="utf-8")
-    (run_dir / "report.html").write_text(render_html(markdown_text, tax.title), encoding="utf-8")
+    (run_dir / "report.html").write_text(
+        render_html(markdown_text, tax.title, charts), encoding="utf-8"
+    )
     (run_dir / "report.json").write_text(figures_json(figures), encoding="utf-8")
     latest = settings.reports_dir / "latest"
     latest.mkdir(parents=True, exist_ok=True)
     for name in ("report.md", "report.html", "report.json"):
         shutil.copyfile(run_dir / name, latest / name)
+    shutil.copytree(run_dir / "charts", latest / "charts", dirs_exist_ok=True)
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.md(markdown_text),

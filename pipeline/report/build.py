@@ -7,11 +7,14 @@ same warehouse always gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import markdown as md_lib
+
+from pipeline.report.charts import category_shares_svg, role_type_split_svg
 
 BAND_LABELS = {
     "very_common": ("Very common", "Core responsibility - majority of roles"),
@@ -223,6 +226,20 @@ def _profiles(figures: dict[str, Any], min_roles: int = 10, per_type: int = 3) -
     return lines
 
 
+CHARTS = {
+    "category_shares.svg": "Category shares of roles with 95% intervals",
+    "role_type_split.svg": "Role-type split",
+}
+
+
+def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
+    """The report's charts as SVG documents, by file name (written under charts/)."""
+    return {
+        "category_shares.svg": category_shares_svg(figures["categories"]),
+        "role_type_split.svg": role_type_split_svg(figures["role_types"], ROLE_TYPE_NAMES),
+    }
+
+
 def render_markdown(figures: dict[str, Any]) -> str:
     t = figures["thresholds"]
     role = figures["role_noun"]
@@ -231,6 +248,8 @@ def render_markdown(figures: dict[str, Any]) -> str:
         "",
         f"Based on {figures['responsibilities']:,} responsibilities extracted from {figures['postings']:,} job descriptions"
         + (f" (batches: {', '.join(figures['batches'])})." if figures["batches"] else "."),
+        "",
+        *[f"![{alt}](charts/{name})" for name, alt in CHARTS.items()],
         "",
         "## Frequency Guide",
         "",
@@ -315,8 +334,13 @@ th{background:#edf2f7}tr:nth-child(even) td{background:#f7fafc}
 """
 
 
-def render_html(markdown_text: str, title: str) -> str:
+def render_html(markdown_text: str, title: str, charts: dict[str, str] | None = None) -> str:
+    """Self-contained HTML: the charts the Markdown links to are inlined as SVG."""
     body = md_lib.markdown(markdown_text, extensions=["tables"], output_format="html")
+    for name, svg in (charts or {}).items():
+        body = re.sub(
+            rf'<img alt="[^"]*" src="charts/{re.escape(name)}"\s*/?>', lambda _, svg=svg: svg, body
+        )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"

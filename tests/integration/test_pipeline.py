@@ -64,6 +64,8 @@ def test_sample_run_succeeds_and_publishes(sample_run):
     assert (
         (settings.reports_dir / "latest" / "report.html").read_text().startswith("<!DOCTYPE html>")
     )
+    latest_chart = settings.reports_dir / "latest" / "charts" / "category_shares.svg"
+    assert latest_chart.read_text().startswith("<svg")
     checks = [e for e in result.get_asset_check_evaluations()]
     assert checks and all(c.passed for c in checks if c.severity == dg.AssetCheckSeverity.ERROR)
 

@@ -1,6 +1,8 @@
 """Report rendering is pure: literal figures in, the reference report's sections out."""
 
-from pipeline.report.build import figures_json, render_html, render_markdown
+import xml.etree.ElementTree as ET
+
+from pipeline.report.build import chart_svgs, figures_json, render_html, render_markdown
 
 
 def figures() -> dict:
@@ -128,5 +130,26 @@ def test_markdown_has_the_reference_sections_with_computed_numbers():
 def test_rendering_is_deterministic_and_html_is_self_contained():
     assert render_markdown(figures()) == render_markdown(figures())
     assert figures_json(figures()) == figures_json(figures())
-    html = render_html(render_markdown(figures()), "T")
-    assert html.startswith("<!DOCTYPE html>") and "<table>" in html and "http" not in html
+    charts = chart_svgs(figures())
+    assert charts == chart_svgs(figures())
+    md = render_markdown(figures())
+    assert "![Role-type split](charts/role_type_split.svg)" in md
+    html = render_html(md, "T", charts)
+    assert html.startswith("<!DOCTYPE html>") and "<table>" in html
+    # charts are inlined, so the page needs no other file; the only URL is the SVG namespace
+    assert "<img" not in html and html.count("<svg") == 2
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_charts_are_valid_svg_with_one_bar_per_category():
+    charts = chart_svgs(figures())
+    for svg in charts.values():
+        ET.fromstring(svg)
+    shares = ET.fromstring(charts["category_shares.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(shares.findall(f"{ns}rect")) == 1  # one category in the figures, `other` excluded
+    assert (
+        "RAG and Retrieval" in charts["category_shares.svg"]
+        and "25%" in charts["category_shares.svg"]
+    )
+    assert "AI-First: 70 (70%)" in charts["role_type_split.svg"]
