@@ -1,6 +1,5 @@
 """Dagster resources, configured in one place from the environment (see `pipeline.settings`)."""
 
-import json
 import shutil
 import sys
 from contextlib import contextmanager
@@ -104,14 +103,3 @@ def build_resources(settings: Settings) -> dict[str, object]:
             dbt_executable=dbt_executable(),
         ),
     }
-
-
-def describe(settings: Settings) -> str:
-    return json.dumps(
-        {
-            "data_dir": str(settings.data_dir),
-            "sources": [str(s) for s in settings.sources],
-            "warehouse": str(settings.warehouse_path),
-            "dedup": settings.dedup,
-        }
-    )

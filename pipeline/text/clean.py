@@ -7,18 +7,6 @@ import polars as pl
 from pipeline.text.normalise import count_pii, description_text, detect_language, redact_pii
 from pipeline.text.titles import normalise_title, seniority
 
-CLEAN_COLUMNS = (
-    "description_text",
-    "title_normalized",
-    "seniority",
-    "language",
-    "pii_redactions",
-    "dedup_key",
-    "duplicate_of",
-    "duplicate_of_batch_id",
-    "is_analysed",
-)
-
 
 def dedup_key(text: pl.Expr) -> pl.Expr:
     """Descriptions that differ only in case, punctuation or spacing count as the same posting."""
