@@ -10,6 +10,7 @@ and the field at fault.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +126,21 @@ def default_taxonomy_path() -> Path:
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load, validate and return a taxonomy (the bundled one when ``path`` is None)."""
+    """Load, validate and return a taxonomy (the bundled one when ``path`` is None).
+
+    A run loads the same file in several stages and checks; parsing and validating every
+    pattern is the costly part, so the result is cached per file and modification time.
+    """
     file = Path(path) if path is not None else default_taxonomy_path()
+    try:
+        mtime = file.stat().st_mtime_ns
+    except FileNotFoundError as exc:
+        raise TaxonomyError(f"{file}: taxonomy file not found") from exc
+    return _load(file, mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(file: Path, mtime_ns: int) -> Taxonomy:  # noqa: ARG001 - mtime is part of the cache key
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
