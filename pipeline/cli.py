@@ -36,6 +36,18 @@ def prepare_dbt(quiet: bool = True) -> Path:
     return DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
+def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """True when the dbt manifest is missing or older than a file of the dbt project."""
+    manifest = project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
+    return any(p.exists() and p.stat().st_mtime > built for p in sources)
+
+
 def _apply_args_to_env(args: argparse.Namespace) -> None:
     if args.source:
         os.environ["ROLEPRINT_SOURCES"] = os.pathsep.join(args.source)
@@ -49,6 +61,12 @@ def _apply_args_to_env(args: argparse.Namespace) -> None:
         os.environ["ROLEPRINT_FIELD_MAPS"] = os.pathsep.join(args.mapping)
     if args.no_dedup:
         os.environ["ROLEPRINT_DEDUP"] = "false"
+    if args.reference_report:
+        os.environ["ROLEPRINT_REFERENCE_REPORT"] = str(Path(args.reference_report).resolve())
+    if args.eval_gold:
+        os.environ["ROLEPRINT_EVAL_GOLD"] = str(Path(args.eval_gold).resolve())
+    if args.eval_batch:
+        os.environ["ROLEPRINT_EVAL_BATCHES"] = os.pathsep.join(args.eval_batch)
 
 
 def _summary(settings: Settings) -> str:
@@ -90,7 +108,7 @@ def _summary(settings: Settings) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     _apply_args_to_env(args)
-    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+    if manifest_is_stale():
         prepare_dbt()
     import dagster as dg
 
@@ -107,10 +125,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         checks = [
-            f"{e.event_specific_data.asset_check_evaluation.asset_key.to_user_string()}:{e.event_specific_data.asset_check_evaluation.check_name}"
-            for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"
-            and not e.event_specific_data.asset_check_evaluation.passed
+            f"{c.asset_key.to_user_string()}:{c.check_name}"
+            for c in result.get_asset_check_evaluations()
+            if not c.passed
         ]
         print(
             f"roleprint run FAILED: failed steps {failed}; failed checks {checks}", file=sys.stderr
@@ -174,7 +191,7 @@ def cmd_prepare(_: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+    if manifest_is_stale():
         prepare_dbt()
     dagster = Path(sys.executable).parent / "dagster"
     cmd = [
@@ -224,6 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-dedup",
         action="store_true",
         help="count duplicate postings (to reproduce sources that did not dedupe)",
+    )
+    run.add_argument(
+        "--reference-report",
+        help="a hand-written report (Markdown) whose frequency bands the report compares with",
+    )
+    run.add_argument(
+        "--eval-gold", help="hand-labelled responsibilities: evaluate and report measured quality"
+    )
+    run.add_argument(
+        "--eval-batch",
+        action="append",
+        help="POSTINGS_DIR=REFERENCE_DIR to evaluate extraction and role types on (repeatable)",
     )
     run.set_defaults(func=cmd_run)
 

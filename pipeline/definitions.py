@@ -9,7 +9,7 @@ from pipeline.assets.evaluation import build_evaluation
 from pipeline.assets.extract import responsibilities
 from pipeline.assets.ingest import ingest
 from pipeline.assets.normalise import clean_postings
-from pipeline.assets.report import published_warehouse, report
+from pipeline.assets.report import build_report, published_warehouse
 from pipeline.automation import inbox_sensor, nightly_schedule, refresh_job
 from pipeline.resources import build_resources
 from pipeline.settings import Settings
@@ -27,7 +27,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             responsibility_labels,
             posting_role_types,
             roleprint_dbt_models,
-            report,
+            build_report(settings),
             published_warehouse,
         ],
         asset_checks=[*ALL_CHECKS, *eval_checks],

@@ -29,6 +29,7 @@ class RoleprintConfig(dg.ConfigurableResource):
     category_classifier: str = "rules"
     role_type_classifier: str = "rules"
     field_maps: list[str] = []
+    reference_report: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RoleprintConfig":
@@ -42,6 +43,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             category_classifier=settings.category_classifier,
             role_type_classifier=settings.role_type_classifier,
             field_maps=list(settings.field_maps),
+            reference_report=str(settings.reference_report) if settings.reference_report else None,
         )
 
     def settings(self, sources: list[str] | None = None, batch_id: str | None = None) -> Settings:
@@ -55,6 +57,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             category_classifier=self.category_classifier,
             role_type_classifier=self.role_type_classifier,
             field_maps=tuple(self.field_maps),
+            reference_report=Path(self.reference_report) if self.reference_report else None,
         )
 
 

@@ -79,6 +79,7 @@ class Settings:
     role_type_classifier: str = "rules"
     eval_gold: Path | None = None
     eval_batches: tuple[str, ...] = ()  # "postings_dir=reference_dir"
+    reference_report: Path | None = None  # hand-written report whose bands the report compares
     field_maps: tuple[str, ...] = ()  # "source_name=mapping.yaml"
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
@@ -136,6 +137,9 @@ class Settings:
             role_type_classifier=env.get("ROLEPRINT_ROLE_TYPE_CLASSIFIER") or "rules",
             eval_gold=Path(env["ROLEPRINT_EVAL_GOLD"]).expanduser()
             if env.get("ROLEPRINT_EVAL_GOLD")
+            else None,
+            reference_report=Path(env["ROLEPRINT_REFERENCE_REPORT"]).expanduser()
+            if env.get("ROLEPRINT_REFERENCE_REPORT")
             else None,
             eval_batches=tuple(
                 b for b in env.get("ROLEPRINT_EVAL_BATCHES", "").split(os.pathsep) if b.strip()

@@ -61,6 +61,12 @@ DDL = {
         taxonomy VARCHAR NOT NULL, taxonomy_version VARCHAR NOT NULL, category VARCHAR NOT NULL,
         sort_order INTEGER NOT NULL, name VARCHAR NOT NULL, problem VARCHAR,
         what_people_do VARCHAR[], core_challenge VARCHAR, PRIMARY KEY (category)""",
+    # the latest evaluation's headline figures (pipeline.evaluation.run.quality_figures), for
+    # the report's methods section; empty when no evaluation is configured
+    "meta.evaluation_results": """
+        taxonomy VARCHAR NOT NULL, dataset VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+        value DOUBLE NOT NULL, target DOUBLE, items BIGINT NOT NULL,
+        PRIMARY KEY (dataset, metric)""",
     "clean.taxonomy_subpatterns": """
         taxonomy_version VARCHAR NOT NULL, category VARCHAR NOT NULL, subpattern VARCHAR NOT NULL,
         sort_order INTEGER NOT NULL, name VARCHAR NOT NULL, description VARCHAR,

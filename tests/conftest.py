@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import manifest_is_stale
 from pipeline.settings import DBT_PROJECT_DIR
 
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """Parse the dbt project once per session if no manifest is there yet."""
+    """Parse the dbt project once per session when the manifest is missing or stale."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
+    if manifest_is_stale():
         dbt = Path(sys.executable).parent / "dbt"
         subprocess.run(
             [

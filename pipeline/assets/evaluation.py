@@ -7,11 +7,22 @@ Configured by ROLEPRINT_EVAL_GOLD (hand-labelled responsibilities) and ROLEPRINT
 import json
 
 import dagster as dg
+import polars as pl
 
-from pipeline.evaluation.run import TARGETS, evaluate, format_tables, parse_batch
-from pipeline.resources import RoleprintConfig
+from pipeline.evaluation.run import TARGETS, evaluate, format_tables, parse_batch, quality_figures
+from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.settings import Settings
 from pipeline.taxonomy import load_taxonomy
+from pipeline.warehouse import replace_rows
+
+EVALUATION_SCHEMA = {
+    "taxonomy": pl.String,
+    "dataset": pl.String,
+    "metric": pl.String,
+    "value": pl.Float64,
+    "target": pl.Float64,
+    "items": pl.Int64,
+}
 
 
 def _key_figures(result: dict) -> dict[str, float]:
@@ -39,10 +50,11 @@ def build_evaluation(
         name="evaluation",
         group_name="evaluation",
         deps=["taxonomy"],
+        pool=WAREHOUSE_POOL,
         kinds={"python"},
         description="Category, extraction and role-type quality against the configured references.",
     )
-    def evaluation(roleprint: RoleprintConfig) -> dg.MaterializeResult:
+    def evaluation(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.MaterializeResult:
         result = evaluate(
             load_taxonomy(roleprint.taxonomy_path),
             gold=settings.eval_gold,
@@ -56,6 +68,18 @@ def build_evaluation(
         (out / "latest.json").write_text(
             json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8"
         )
+        rows = [
+            {**row, "taxonomy": result["taxonomy"], "target": TARGETS.get(row["metric"])}
+            for row in quality_figures(result)
+        ]
+        with warehouse.connect() as con:
+            # only the latest evaluation is kept: the report describes the current method
+            replace_rows(
+                con,
+                "meta.evaluation_results",
+                pl.DataFrame(rows, schema=EVALUATION_SCHEMA),
+                "TRUE",
+            )
         return dg.MaterializeResult(
             metadata={
                 "tables": dg.MetadataValue.md(f"```\n{format_tables(result)}\n```"),

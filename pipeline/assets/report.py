@@ -1,18 +1,14 @@
 """Stage 6, report and publish: Markdown/HTML/JSON from the marts; the analysts' snapshot."""
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 
-from pipeline.report.build import (
-    BandThresholds,
-    chart_svgs,
-    collect_figures,
-    figures_json,
-    render_html,
-    render_markdown,
-)
+from pipeline.report.build import chart_svgs, figures_json, render_html, render_markdown
+from pipeline.report.figures import BandThresholds, ReferenceReport, collect_figures
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
+from pipeline.settings import Settings
 from pipeline.taxonomy import load_taxonomy
 from pipeline.warehouse import publish
 
@@ -25,54 +21,87 @@ MART_KEYS = [
         "titles_by_role_type",
         "word_frequency",
         "batch_trends",
+        "category_changes_between_batches",
         "representative_responsibilities",
         "category_profiles_by_role_type",
+        "pipeline_accounting",
+        "analysis_methods",
     )
 ]
+REPORT_FILES = ("report.md", "report.html", "report.json")
 
 
-@dg.asset(
-    group_name="report",
-    pool=WAREHOUSE_POOL,
-    deps=MART_KEYS,
-    kinds={"markdown", "html"},
-    description="The analysis report (Markdown, HTML, JSON of every figure), every number read from the marts.",
-)
-def report(
-    context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    settings = roleprint.settings()
-    tax = load_taxonomy(roleprint.taxonomy_path)
-    batch_id = warehouse.current_batch()
-    with warehouse.connect() as con:
-        figures = collect_figures(con, BandThresholds(), tax.title, tax.role_noun)
+def write_report(figures: dict, title: str, run_dir: Path, latest: Path) -> str:
+    """Write the report files into run_dir, copy them to latest; returns the Markdown."""
     markdown_text = render_markdown(figures)
-    run_dir = settings.reports_dir / batch_id / context.run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
     charts = chart_svgs(figures)
-    (run_dir / "charts").mkdir(exist_ok=True)
+    (run_dir / "charts").mkdir(parents=True, exist_ok=True)
     for name, svg in charts.items():
         (run_dir / "charts" / name).write_text(svg, encoding="utf-8")
     (run_dir / "report.md").write_text(markdown_text, encoding="utf-8")
     (run_dir / "report.html").write_text(
-        render_html(markdown_text, tax.title, charts), encoding="utf-8"
+        render_html(markdown_text, title, charts), encoding="utf-8"
     )
     (run_dir / "report.json").write_text(figures_json(figures), encoding="utf-8")
-    latest = settings.reports_dir / "latest"
+    # latest mirrors this run exactly: a chart the new report lacks must not linger there
+    shutil.rmtree(latest / "charts", ignore_errors=True)
     latest.mkdir(parents=True, exist_ok=True)
-    for name in ("report.md", "report.html", "report.json"):
+    for name in REPORT_FILES:
         shutil.copyfile(run_dir / name, latest / name)
-    shutil.copytree(run_dir / "charts", latest / "charts", dirs_exist_ok=True)
-    return dg.MaterializeResult(
-        metadata={
-            "report": dg.MetadataValue.md(markdown_text),
-            "markdown_path": dg.MetadataValue.path(str(latest / "report.md")),
-            "html_path": dg.MetadataValue.path(str(latest / "report.html")),
-            "run_copy": dg.MetadataValue.path(str(run_dir)),
-            "postings": figures["postings"],
-            "responsibilities": figures["responsibilities"],
-        }
+    shutil.copytree(run_dir / "charts", latest / "charts")
+    return markdown_text
+
+
+def _reference(settings: Settings) -> ReferenceReport | None:
+    path = settings.reference_report
+    if path is None:
+        return None
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"ROLEPRINT_REFERENCE_REPORT={path} is not a readable file: fix the path or unset it"
+        )
+    return ReferenceReport(name=path.name, text=path.read_text(encoding="utf-8"))
+
+
+def build_report(settings: Settings) -> dg.AssetsDefinition:
+    """The report asset; it also waits for the evaluation when one is configured."""
+    deps = [*MART_KEYS]
+    if settings.eval_gold or settings.eval_batches:
+        deps.append(dg.AssetKey("evaluation"))
+
+    @dg.asset(
+        name="report",
+        group_name="report",
+        pool=WAREHOUSE_POOL,
+        deps=deps,
+        kinds={"markdown", "html"},
+        description="The analysis report (Markdown, HTML with charts, JSON of every figure), every number read from the marts.",
     )
+    def report(
+        context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
+    ) -> dg.MaterializeResult:
+        run_settings = roleprint.settings()
+        tax = load_taxonomy(roleprint.taxonomy_path)
+        batch_id = warehouse.current_batch()
+        with warehouse.connect() as con:
+            figures = collect_figures(con, BandThresholds(), tax, _reference(run_settings))
+        run_dir = run_settings.reports_dir / batch_id / context.run_id
+        latest = run_settings.reports_dir / "latest"
+        markdown_text = write_report(figures, tax.title, run_dir, latest)
+        return dg.MaterializeResult(
+            metadata={
+                "report": dg.MetadataValue.md(markdown_text),
+                "markdown_path": dg.MetadataValue.path(str(latest / "report.md")),
+                "html_path": dg.MetadataValue.path(str(latest / "report.html")),
+                "json_path": dg.MetadataValue.path(str(latest / "report.json")),
+                "run_copy": dg.MetadataValue.path(str(run_dir)),
+                "postings": figures["postings"],
+                "responsibilities": figures["responsibilities"],
+                "batches": len(figures["batches"]),
+            }
+        )
+
+    return report
 
 
 @dg.asset(

@@ -79,3 +79,85 @@ def role_type_split_svg(
             f'<text x="{lx + 18}" y="60" {_FONT}>{escape(label)}</text>',
         ]
     return _svg(width, 74, body, "Role-type split")
+
+
+_CHANGE_COLOURS = {"rose": "#2f855a", "fell": "#c53030", "steady": "#a0aec0"}
+
+
+def _spread_labels(ys: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Move label positions apart by at least `gap`, keeping their order, within [low, high]."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [0.0] * len(ys)
+    last = low - gap
+    for i in order:
+        last = max(ys[i], last + gap)
+        placed[i] = last
+    overflow = last - high
+    if overflow > 0:  # shift everything up (towards smaller y) as far as the top allows
+        for i in order:
+            placed[i] = max(low, placed[i] - overflow)
+        last = low - gap
+        for i in order:
+            last = max(placed[i], last + gap)
+            placed[i] = last
+    return placed
+
+
+def trend_svg(trends: list[dict[str, Any]], directions: dict[str, str], width: int = 720) -> str:
+    """Each category's share of roles per batch as a line; green rose, red fell, grey steady
+    (direction of the latest change, judged by its 95% interval)."""
+    rows = [t for t in trends if t["category"] != "other" and t["share_of_roles"] is not None]
+    batches = sorted({t["batch_id"] for t in rows})
+    left, right, top, plot_h = 50, 280, 30, 300
+    plot_w = width - left - right
+    height = top + plot_h + 40
+    step = plot_w / max(len(batches) - 1, 1)
+    x_of = {b: left + i * step for i, b in enumerate(batches)}
+
+    def y_of(share: float) -> float:
+        return top + (1 - share) * plot_h
+
+    body = [
+        f'<text x="{left}" y="16" {_FONT}>Share of roles per batch '
+        "(green: rose, red: fell beyond the 95% interval of the change; grey: no clear change)</text>"
+    ]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = y_of(tick)
+        body += [
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#cbd5e0" stroke-width="0.5"/>',
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>{100 * tick:.0f}%</text>',
+        ]
+    for b in batches:
+        body.append(
+            f'<text x="{x_of[b]:.1f}" y="{top + plot_h + 18}" text-anchor="middle" {_FONT}>{escape(b)}</text>'
+        )
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for t in sorted(rows, key=lambda t: (t["sort_order"], t["batch_id"])):
+        by_category.setdefault(t["category"], []).append(t)
+    # steady lines first, so the changes draw on top
+    ordered = sorted(
+        by_category.items(), key=lambda kv: (directions.get(kv[0], "steady") != "steady", kv[0])
+    )
+    for category, points in ordered:
+        colour = _CHANGE_COLOURS[directions.get(category, "steady")]
+        coords = " ".join(
+            f"{x_of[p['batch_id']]:.1f},{y_of(p['share_of_roles']):.1f}" for p in points
+        )
+        body.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
+        )
+        body += [
+            f'<circle cx="{x_of[p["batch_id"]]:.1f}" cy="{y_of(p["share_of_roles"]):.1f}" r="2.5" fill="{colour}"/>'
+            for p in points
+        ]
+    last = [(c, pts[-1]) for c, pts in sorted(by_category.items())]
+    label_ys = _spread_labels([y_of(p["share_of_roles"]) for _, p in last], 12.0, top, top + plot_h)
+    for (category, point), y in zip(last, label_ys, strict=True):
+        direction = directions.get(category, "steady")
+        # steady labels in dark grey: the light line colour is too faint for text
+        colour = _CHANGE_COLOURS[direction] if direction != "steady" else "#4a5568"
+        body.append(
+            f'<text x="{x_of[point["batch_id"]] + 8:.1f}" y="{y + 4:.1f}" fill="{colour}" {_FONT}>'
+            f"{escape(point['category_name'])} {100 * point['share_of_roles']:.0f}%</text>"
+        )
+    return _svg(width, height, body, "Category shares of roles across batches")

@@ -104,6 +104,9 @@ class Taxonomy:
     categories: tuple[Category, ...]
     #: Regex that tells whether an item concerns AI at all (None: every item does).
     ai_context: str | None = None
+    #: Pairs of categories the report's key insights set side by side, each with a title,
+    #: e.g. ("Provider APIs versus self-hosting", ("provider_apis", "self_hosting")).
+    comparisons: tuple[tuple[str, tuple[str, str]], ...] = ()
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -207,6 +210,7 @@ class _Parser:
             self.check_regexes(
                 [Pattern(id="ai_context", regex=ai_context, weight=1.0)], "top level"
             )
+        comparisons = self.comparisons(raw.get("comparisons"), {c.id for c in categories})
         return Taxonomy(
             name=name,
             version=str(version).strip(),
@@ -215,7 +219,32 @@ class _Parser:
             role_types=role_types,
             categories=tuple(categories),
             ai_context=ai_context,
+            comparisons=comparisons,
         )
+
+    def comparisons(
+        self, raw: Any, category_ids: set[str]
+    ) -> tuple[tuple[str, tuple[str, str]], ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail("top level", "field 'comparisons' must be a list")
+        out = []
+        for i, item in enumerate(raw):
+            where = f"comparison #{i + 1}"
+            if not isinstance(item, dict):
+                raise self.fail(where, "expected a mapping with 'title' and 'categories'")
+            title = self.text(item, "title", where)
+            pair = item.get("categories")
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair)
+            ):
+                raise self.fail(where, "field 'categories' must list exactly two category ids")
+            unknown = [c for c in pair if c not in category_ids]
+            if unknown:
+                raise self.fail(where, f"unknown category id(s) {unknown}")
+            out.append((title, (pair[0], pair[1])))
+        return tuple(out)
 
     def role_types(self, raw: Any) -> dict[str, dict]:
         if raw is None:

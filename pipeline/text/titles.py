@@ -27,6 +27,9 @@ SENIORITY_WORDS = (
     "iv",
     "v",
 )
+# A bare level number closing a title ("AI Engineer 2") is a level like "II"; elsewhere a number
+# is part of the name ("Tier 2 Support Engineer"), so only the last token counts.
+_LEVEL_NUMBER = r"^[1-5]$"
 # Separators that may remain dangling once a seniority word is gone ("Senior - AI Engineer").
 _DANGLING = " ,-/|:–"
 
@@ -45,8 +48,13 @@ def _is_seniority(token: pl.Expr) -> pl.Expr:
 
 
 def normalise_title(title: pl.Expr) -> pl.Expr:
+    tokens = _tokens(title)
     kept = (
-        _tokens(title).list.eval(pl.element().filter(~_is_seniority(pl.element()))).list.join(" ")
+        pl.when((tokens.list.len() > 1) & tokens.list.last().str.contains(_LEVEL_NUMBER))
+        .then(tokens.list.head(tokens.list.len() - 1))
+        .otherwise(tokens)
+        .list.eval(pl.element().filter(~_is_seniority(pl.element())))
+        .list.join(" ")
     )
     cleaned = (
         kept.str.replace_all(r"\s+([,/|:])", "$1")
@@ -58,11 +66,15 @@ def normalise_title(title: pl.Expr) -> pl.Expr:
 
 
 def seniority(title: pl.Expr) -> pl.Expr:
-    words = _tokens(title).list.eval(
+    tokens = _tokens(title)
+    words = tokens.list.eval(
         pl.element()
         .filter(_is_seniority(pl.element()))
         .str.to_lowercase()
         .str.strip_chars(".,;:()")
+    ).list.join(" ")
+    level = pl.when((tokens.list.len() > 1) & tokens.list.last().str.contains(_LEVEL_NUMBER)).then(
+        tokens.list.last()
     )
-    joined = words.list.join(" ")
+    joined = pl.concat_str([words, level], separator=" ", ignore_nulls=True).str.strip_chars()
     return pl.when(joined.str.len_chars() > 0).then(joined).otherwise(None)

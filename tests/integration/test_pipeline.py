@@ -255,3 +255,13 @@ def test_evaluation_asset_runs_when_references_are_configured(tmp_path):
     assert metadata["categories_micro_f1"].value == 1.0
     assert metadata["batch0_role_types_accuracy"].value == 1.0
     assert (tmp_path / "data" / "evaluation" / "latest.json").exists()
+    # the headline figures land in the warehouse for the report's methods section ...
+    rows = query(
+        settings.warehouse_path,
+        "SELECT metric, dataset, value, target, items FROM meta.evaluation_results ORDER BY metric",
+    )
+    assert len(rows) == 7
+    assert ("categories.micro_f1", "gold.jsonl", 1.0, 0.85, 2) in rows
+    # ... and the report waits for the evaluation
+    graph = build_definitions(settings).resolve_asset_graph()
+    assert dg.AssetKey("evaluation") in graph.get(dg.AssetKey("report")).parent_keys

@@ -79,3 +79,42 @@ def test_targets_and_floors_name_the_figures_below_them():
         "2026-02-04: role types ml_first_recall 0.400 < 0.5",
     ]
     assert FLOORS.keys() == TARGETS.keys()
+
+
+def test_quality_figures_are_one_row_per_headline_figure():
+    from pipeline.evaluation.run import TARGETS, quality_figures
+
+    result = {
+        "categories": {
+            "gold": "/x/dev.jsonl",
+            "items": 300,
+            "micro": {"f1": 0.86},
+            "primary_accuracy": 0.8,
+        },
+        "batches": [
+            {
+                "postings_dir": "/d/2026-02-04/postings",
+                "extraction": {"postings": 50, "recall": 0.9, "coverage": 0.99},
+                "role_types": {
+                    "postings": 49,
+                    "accuracy": 0.9,
+                    "macro_f1": 0.8,
+                    "ml_first_recall": 0.5,
+                },
+            }
+        ],
+    }
+    rows = quality_figures(result)
+    assert {r["metric"] for r in rows} == set(TARGETS)
+    assert rows[0] == {
+        "dataset": "dev.jsonl",
+        "metric": "categories.micro_f1",
+        "value": 0.86,
+        "items": 300,
+    }
+    assert {
+        "dataset": "2026-02-04",
+        "metric": "role_types.macro_f1",
+        "value": 0.8,
+        "items": 49,
+    } in rows

@@ -284,3 +284,22 @@ def test_ai_context_defaults(tmp_path):
     tax = load_taxonomy(write(tmp_path, VALID))
     assert tax.ai_context is None
     assert all(c.ai_context_factor == 1.0 for c in tax.categories)
+
+
+def test_comparisons_are_read_and_validated(tmp_path):
+    good = VALID + "comparisons:\n  - {title: Alpha versus the rest, categories: [alpha, other]}\n"
+    tax = load_taxonomy(write(tmp_path, good))
+    assert tax.comparisons == (("Alpha versus the rest", ("alpha", "other")),)
+    unknown = good.replace("[alpha, other]", "[alpha, beta]")
+    with pytest.raises(TaxonomyError, match=r"comparison #1.*unknown category id\(s\) \['beta'\]"):
+        load_taxonomy(write(tmp_path, unknown))
+    single = good.replace("[alpha, other]", "[alpha]")
+    with pytest.raises(TaxonomyError, match="exactly two category ids"):
+        load_taxonomy(write(tmp_path, single))
+    assert load_taxonomy(write(tmp_path, VALID)).comparisons == ()
+
+
+def test_bundled_comparisons_name_real_categories(taxonomy):
+    assert taxonomy.comparisons
+    for _, pair in taxonomy.comparisons:
+        assert all(c in taxonomy.category_ids for c in pair)

@@ -30,7 +30,8 @@ label_summary as (
         count(*) as label_count,
         max(case when label_rank = 1 then category end) as primary_category,
         max(case when label_rank = 1 then subpattern end) as primary_subpattern,
-        max(case when label_rank = 1 then label_score end) as primary_score
+        max(case when label_rank = 1 then label_score end) as primary_score,
+        max(case when label_rank = 1 then classifier end) as primary_classifier
     from labels
     group by batch_id, posting_id, position
 
@@ -47,6 +48,7 @@ select
     label_summary.primary_category,
     label_summary.primary_subpattern,
     label_summary.primary_score,
+    label_summary.primary_classifier,
     coalesce(label_summary.label_count, 0) as label_count
 
 from responsibilities
