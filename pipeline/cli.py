@@ -185,6 +185,29 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render the report from a warehouse file, read-only (e.g. the analysts' snapshot)."""
+    import duckdb
+
+    from pipeline.assets.report import reference_from_file, write_report
+    from pipeline.report.figures import BandThresholds, collect_figures
+    from pipeline.taxonomy import load_taxonomy
+
+    warehouse = Path(args.warehouse) if args.warehouse else Settings.from_env().published_path
+    if not warehouse.is_file():
+        raise SystemExit(
+            f"no warehouse at {warehouse}: run `roleprint run` first or pass --warehouse"
+        )
+    tax = load_taxonomy(args.taxonomy)
+    reference = reference_from_file(Path(args.reference_report) if args.reference_report else None)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        figures = collect_figures(con, BandThresholds(), tax, reference)
+    out = Path(args.out)
+    write_report(figures, tax.title, out)
+    print(f"report: {out / 'report.md'}, report.html, report.json, charts/ (from {warehouse})")
+    return 0
+
+
 def cmd_prepare(_: argparse.Namespace) -> int:
     print(f"dbt manifest: {prepare_dbt()}")
     return 0
@@ -255,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="POSTINGS_DIR=REFERENCE_DIR to evaluate extraction and role types on (repeatable)",
     )
     run.set_defaults(func=cmd_run)
+
+    rep = sub.add_parser("report", help="render the report from a warehouse file (read-only)")
+    rep.add_argument(
+        "--warehouse", help="DuckDB file (default: the published snapshot under the data dir)"
+    )
+    rep.add_argument("--out", required=True, help="directory for report.md/.html/.json and charts")
+    rep.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
+    rep.add_argument("--reference-report", help="hand-written report to compare bands with")
+    rep.set_defaults(func=cmd_report)
 
     ev = sub.add_parser(
         "eval", help="measure categories, extraction and role types against references"

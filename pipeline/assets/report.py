@@ -31,34 +31,39 @@ MART_KEYS = [
 REPORT_FILES = ("report.md", "report.html", "report.json")
 
 
-def write_report(figures: dict, title: str, run_dir: Path, latest: Path) -> str:
-    """Write the report files into run_dir, copy them to latest; returns the Markdown."""
+def write_report(figures: dict, title: str, directory: Path) -> str:
+    """Write report.md, report.html, report.json and charts/ into directory; returns the Markdown."""
     markdown_text = render_markdown(figures)
     charts = chart_svgs(figures)
-    (run_dir / "charts").mkdir(parents=True, exist_ok=True)
+    # the directory mirrors this report exactly: a chart it lacks must not linger there
+    shutil.rmtree(directory / "charts", ignore_errors=True)
+    (directory / "charts").mkdir(parents=True)
     for name, svg in charts.items():
-        (run_dir / "charts" / name).write_text(svg, encoding="utf-8")
-    (run_dir / "report.md").write_text(markdown_text, encoding="utf-8")
-    (run_dir / "report.html").write_text(
+        (directory / "charts" / name).write_text(svg, encoding="utf-8")
+    (directory / "report.md").write_text(markdown_text, encoding="utf-8")
+    (directory / "report.html").write_text(
         render_html(markdown_text, title, charts), encoding="utf-8"
     )
-    (run_dir / "report.json").write_text(figures_json(figures), encoding="utf-8")
-    # latest mirrors this run exactly: a chart the new report lacks must not linger there
+    (directory / "report.json").write_text(figures_json(figures), encoding="utf-8")
+    return markdown_text
+
+
+def copy_report(run_dir: Path, latest: Path) -> None:
+    """Make `latest` an exact copy of one run's report files."""
     shutil.rmtree(latest / "charts", ignore_errors=True)
     latest.mkdir(parents=True, exist_ok=True)
     for name in REPORT_FILES:
         shutil.copyfile(run_dir / name, latest / name)
     shutil.copytree(run_dir / "charts", latest / "charts")
-    return markdown_text
 
 
-def _reference(settings: Settings) -> ReferenceReport | None:
-    path = settings.reference_report
+def reference_from_file(path: Path | None) -> ReferenceReport | None:
     if path is None:
         return None
     if not path.is_file():
         raise FileNotFoundError(
-            f"ROLEPRINT_REFERENCE_REPORT={path} is not a readable file: fix the path or unset it"
+            f"reference report {path} is not a readable file: fix the path "
+            "(--reference-report / ROLEPRINT_REFERENCE_REPORT) or leave it unset"
         )
     return ReferenceReport(name=path.name, text=path.read_text(encoding="utf-8"))
 
@@ -84,10 +89,13 @@ def build_report(settings: Settings) -> dg.AssetsDefinition:
         tax = load_taxonomy(roleprint.taxonomy_path)
         batch_id = warehouse.current_batch()
         with warehouse.connect() as con:
-            figures = collect_figures(con, BandThresholds(), tax, _reference(run_settings))
+            figures = collect_figures(
+                con, BandThresholds(), tax, reference_from_file(run_settings.reference_report)
+            )
         run_dir = run_settings.reports_dir / batch_id / context.run_id
         latest = run_settings.reports_dir / "latest"
-        markdown_text = write_report(figures, tax.title, run_dir, latest)
+        markdown_text = write_report(figures, tax.title, run_dir)
+        copy_report(run_dir, latest)
         return dg.MaterializeResult(
             metadata={
                 "report": dg.MetadataValue.md(markdown_text),

@@ -136,3 +136,29 @@ def test_same_warehouse_gives_byte_identical_markdown_and_json(two_batches):
         assert (report_dir(settings, again) / name).read_bytes() == (
             report_dir(settings, first) / name
         ).read_bytes(), name
+
+
+def test_cli_report_from_the_snapshot_equals_the_pipelines(two_batches, tmp_path):
+    from pipeline.cli import main
+
+    settings, result = two_batches
+    assert (
+        main(
+            [
+                "report",
+                "--warehouse",
+                str(settings.published_path),
+                "--out",
+                str(tmp_path),
+                "--reference-report",
+                str(settings.reference_report),
+            ]
+        )
+        == 0
+    )
+    for name in ("report.md", "report.json", "charts/trend.svg"):
+        assert (tmp_path / name).read_bytes() == (
+            report_dir(settings, result) / name
+        ).read_bytes(), name
+    with pytest.raises(SystemExit, match="no warehouse at"):
+        main(["report", "--warehouse", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path)])

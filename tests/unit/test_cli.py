@@ -26,6 +26,12 @@ def test_run_options_become_settings(monkeypatch, tmp_path):
             "--no-dedup",
             "--batch-id",
             "b7",
+            "--reference-report",
+            "/r/ref.md",
+            "--eval-gold",
+            "/g/gold.jsonl",
+            "--eval-batch",
+            "/p=/r",
         ]
     )
     # the CLI writes the environment the Dagster code location reads; restore it afterwards
@@ -35,6 +41,9 @@ def test_run_options_become_settings(monkeypatch, tmp_path):
         "ROLEPRINT_FIELD_MAPS",
         "ROLEPRINT_DEDUP",
         "ROLEPRINT_BATCH_ID",
+        "ROLEPRINT_REFERENCE_REPORT",
+        "ROLEPRINT_EVAL_GOLD",
+        "ROLEPRINT_EVAL_BATCHES",
     ):
         monkeypatch.setenv(name, "")
     _apply_args_to_env(args)
@@ -42,6 +51,8 @@ def test_run_options_become_settings(monkeypatch, tmp_path):
     assert [s.name for s in settings.sources] == ["a", "y"]
     assert settings.data_dir == tmp_path and settings.dedup is False and settings.batch_id == "b7"
     assert settings.field_maps == ("a=/m.yaml",)
+    assert str(settings.reference_report) == "/r/ref.md"
+    assert str(settings.eval_gold) == "/g/gold.jsonl" and settings.eval_batches == ("/p=/r",)
 
 
 def test_unknown_command_is_an_error():
