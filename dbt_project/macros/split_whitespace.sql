@@ -17,3 +17,13 @@
 {% macro default__split_whitespace(text_expr) -%}
     regexp_split_to_array({{ text_expr }}, {{ roleprint.whitespace_pattern() }})
 {%- endmacro %}
+
+
+{#- Array of the words of a (lower-cased) string: runs of 4 or more letters. Dispatched. -#}
+{% macro word_list(text_expr) -%}
+    {{ return(adapter.dispatch('word_list', 'roleprint')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__word_list(text_expr) -%}
+    regexp_extract_all({{ text_expr }}, '[a-z]{4,}')
+{%- endmacro %}

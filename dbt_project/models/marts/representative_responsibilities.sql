@@ -1,12 +1,31 @@
 -- Up to var('representative_examples_per_category') (8) example responsibilities per
 -- category whose primary (rank-1) label is that category, for the report's "What people do"
--- lists. Texts are distinct by lower-cased, trimmed text; texts of
--- representative_min_length..representative_max_length characters (25..200) come first,
--- then the highest classifier score; ties break on posting_id, position, batch_id.
+-- lists: typical of the category, worded as plain duties, and spread over its sub-patterns.
+--
+--   typicality   mean, over the item's distinct words (4+ letters), of the share of the
+--                category's items that contain the word: an item made of the category's
+--                common vocabulary scores high, one full of names and rare words low;
+--   plain duty   no first- or second-person pronoun ("you'll work with our ..." is
+--                advertising, not a duty);
+--   duty start   its first word is one of the var('representative_leading_words') (40)
+--                most frequent first words of all responsibilities (seen at least twice):
+--                duties start with verbs ("Build", "Design", "Collaborate"), fragments such
+--                as "Multiple foundation models, ..." do not;
+--   spread       the best item of each sub-pattern (items without one form their own
+--                group) comes before the second-best of any, so the list covers the kinds
+--                of work in the category instead of eight wordings of the most common one.
+--
+-- Texts are distinct by lower-cased, trimmed text. Quality tier: 0 = preferred length
+-- (representative_min_length..representative_max_length, 25..200 characters), plain and
+-- duty start; 1 = preferred length and plain; 2 = preferred length; 3 = the rest. Within a
+-- group: tier, typicality, classifier score; across groups: tier, rank in group,
+-- typicality, classifier score; ties break on posting_id, position and batch_id, so the
+-- choice is deterministic.
 
 {%- set per_category = var('representative_examples_per_category') %}
 {%- set min_length = var('representative_min_length') %}
 {%- set max_length = var('representative_max_length') %}
+{%- set leading_words = var('representative_leading_words') %}
 
 with
 
@@ -14,6 +33,7 @@ candidates as (
 
     select
         primary_category as category,
+        coalesce(primary_subpattern, '') as subpattern_group,
         batch_id,
         posting_id,
         position,
@@ -26,12 +46,106 @@ candidates as (
 
 ),
 
-preferred as (
+leading_words as (
+
+    select leading_word
+    from (
+        select
+            regexp_extract(text_key, '^[a-z]+') as leading_word,
+            count(*) as items
+        from candidates
+        group by 1
+    )
+    where leading_word <> '' and items >= 2
+    order by items desc, leading_word
+    limit {{ leading_words }}
+
+),
+
+words as (
+
+    select distinct
+        category,
+        batch_id,
+        posting_id,
+        position,
+        unnest({{ roleprint.word_list('text_key') }}) as word
+    from candidates
+
+),
+
+category_sizes as (
+
+    select
+        category,
+        count(*) as category_items
+    from candidates
+    group by category
+
+),
+
+word_shares as (
+
+    select
+        words.category,
+        words.word,
+        count(*) / max(category_sizes.category_items) as share_of_items
+    from words
+    inner join category_sizes
+        on words.category = category_sizes.category
+    group by words.category, words.word
+
+),
+
+typicality as (
+
+    select
+        words.category,
+        words.batch_id,
+        words.posting_id,
+        words.position,
+        round(avg(word_shares.share_of_items), 6) as typicality
+    from words
+    inner join word_shares
+        on words.category = word_shares.category
+        and words.word = word_shares.word
+    group by words.category, words.batch_id, words.posting_id, words.position
+
+),
+
+scored as (
+
+    select
+        candidates.*,
+        coalesce(typicality.typicality, 0) as typicality,
+        candidates.text_length between {{ min_length }} and {{ max_length }}
+            as is_preferred_length,
+        not regexp_matches(
+            candidates.text_key, '\b(you|your|yours|we|our|ours|us)\b'
+        ) as is_plain_duty,
+        regexp_extract(candidates.text_key, '^[a-z]+') in (
+            select leading_word from leading_words
+        ) as is_duty_start
+    from candidates
+    left join typicality
+        on candidates.category = typicality.category
+        and candidates.batch_id = typicality.batch_id
+        and candidates.posting_id = typicality.posting_id
+        and candidates.position = typicality.position
+
+),
+
+tiered as (
 
     select
         *,
-        text_length between {{ min_length }} and {{ max_length }} as is_preferred_length
-    from candidates
+        case
+            when is_preferred_length and is_plain_duty and is_duty_start then 0
+            when is_preferred_length and is_plain_duty then 1
+            when is_preferred_length then 2
+            else 3
+        end as quality_tier
+    from scored
 
 ),
 
@@ -44,7 +158,26 @@ deduplicated as (
             partition by category, text_key
             order by label_score desc, posting_id, position, batch_id
         ) as occurrence_rank
-    from preferred
+    from tiered
+
+),
+
+ranked_in_group as (
+
+    select
+        *,
+        row_number() over (
+            partition by category, subpattern_group
+            order by
+                quality_tier,
+                typicality desc,
+                label_score desc,
+                posting_id,
+                position,
+                batch_id
+        ) as group_rank
+    from deduplicated
+    where occurrence_rank = 1
 
 ),
 
@@ -55,14 +188,15 @@ ranked as (
         row_number() over (
             partition by category
             order by
-                case when is_preferred_length then 0 else 1 end,
+                quality_tier,
+                group_rank,
+                typicality desc,
                 label_score desc,
                 posting_id,
                 position,
                 batch_id
         ) as example_rank
-    from deduplicated
-    where occurrence_rank = 1
+    from ranked_in_group
 
 ),
 
@@ -77,7 +211,12 @@ select
     categories.category_name,
     ranked.example_rank,
     ranked.responsibility_text,
+    nullif(ranked.subpattern_group, '') as subpattern,
     ranked.label_score,
+    ranked.typicality,
+    ranked.is_plain_duty,
+    ranked.is_duty_start,
+    ranked.quality_tier,
     ranked.text_length,
     ranked.is_preferred_length,
     ranked.occurrences,
