@@ -23,6 +23,7 @@ DESCRIPTION_FORMATS = ("text", "html", "none")
 RESPONSIBILITY_METHODS = ("rules", "precomputed", "llm")
 ROLE_TYPE_METHODS = ("rules", "precomputed")
 BANDS = ("very_common", "common", "uncommon", "rare")
+CHANGE_DIRECTIONS = ("rose", "fell", "steady")
 LABEL_RANKS = (1, 2, 3)
 QUARANTINE_COLUMNS = (
     "stage",
@@ -465,6 +466,35 @@ def role_type_split() -> list[Check]:
     ]
 
 
+def _direction_against_interval(df: pd.DataFrame) -> pd.Series:
+    """direction where it disagrees with the change interval (rose: low > 0, fell: high < 0)."""
+    expected = pd.Series("steady", index=df.index, dtype="object")
+    expected[df["change_low"] > 0] = "rose"
+    expected[df["change_high"] < 0] = "fell"
+    wrong = df["direction"].astype("object") != expected
+    return df["direction"].astype("object").where(wrong, None)
+
+
+def category_changes_between_batches(*, categories: Sequence[str]) -> list[Check]:
+    """Mart: change of each category's share since the previous batch, with its interval."""
+    categories = _categories(categories)
+    return [
+        not_null("category"),
+        in_set("category", categories),
+        in_set("direction", CHANGE_DIRECTIONS),
+        between("share_change", -1, 1),
+        a_ge_b("share_change", "change_low"),
+        a_ge_b("change_high", "share_change"),
+        derived_null(
+            "_dq_direction_against_interval",
+            _direction_against_interval,
+            reads=("direction", "change_low", "change_high"),
+            column="direction",
+            description="direction agrees with the change interval",
+        ),
+    ]
+
+
 def _categories(categories: Sequence[str]) -> list[str]:
     if isinstance(categories, str) or not categories:
         raise ValueError("categories must be a non-empty list of category ids (incl. 'other')")
@@ -480,6 +510,7 @@ SUITES: dict[str, Callable[..., list[Check]]] = {
     "posting_role_types": posting_role_types,
     "category_frequency": category_frequency,
     "role_type_split": role_type_split,
+    "category_changes_between_batches": category_changes_between_batches,
 }
 SUITE_NAMES: tuple[str, ...] = tuple(SUITES)
 

@@ -44,6 +44,13 @@ SUITE_CHECKS = (
         needs_categories=True,
     ),
     SuiteCheck(
+        "category_changes_between_batches",
+        dg.AssetKey(["marts", "category_changes_between_batches"]),
+        "marts.category_changes_between_batches",
+        per_batch=False,
+        needs_categories=True,
+    ),
+    SuiteCheck(
         "role_type_split",
         dg.AssetKey(["marts", "role_type_split"]),
         "marts.role_type_split",

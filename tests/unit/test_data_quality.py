@@ -144,6 +144,18 @@ def role_type_split_frame(**overrides) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def category_changes_frame(**overrides) -> pd.DataFrame:
+    data = {
+        "category": CATEGORIES,
+        "share_change": [0.2, -0.2, 0.05, 0.0],
+        "change_low": [0.05, -0.3, -0.05, -0.1],
+        "change_high": [0.3, -0.1, 0.15, 0.1],
+        "direction": ["rose", "fell", "steady", "steady"],
+    }
+    data.update(overrides)
+    return pd.DataFrame(data)
+
+
 # suite -> (valid frame builder, params, number of expectations)
 VALID = {
     "raw_postings": (raw_frame, {}, 14),
@@ -154,6 +166,7 @@ VALID = {
     "posting_role_types": (role_types_frame, {}, 8),
     "category_frequency": (category_frequency_frame, {"categories": CATEGORIES}, 10),
     "role_type_split": (role_type_split_frame, {}, 4),
+    "category_changes_between_batches": (category_changes_frame, {"categories": CATEGORIES}, 7),
 }
 
 
@@ -661,3 +674,17 @@ def test_validation_of_thousands_of_rows_is_fast():
     elapsed = time.perf_counter() - started
     assert result.success, result.summary()
     assert elapsed < 3.0, f"{elapsed:.2f}s for {n} rows"
+
+
+def test_category_changes_direction_must_agree_with_its_interval():
+    # a change called steady whose interval excludes zero, and one outside its own interval
+    frame = category_changes_frame(
+        direction=["rose", "fell", "rose", "steady"], share_change=[0.2, -0.2, 0.05, 0.2]
+    )
+    result = run_suite("category_changes_between_batches", frame, categories=CATEGORIES)
+    assert not result.success
+    wrong = failure(result, "expect_column_values_to_be_null", "direction")
+    assert wrong.unexpected_sample == ["rose"]
+    outside = failure(result, "expect_column_pair_values_a_to_be_greater_than_b", "share_change")
+    assert outside.unexpected_sample == [[0.1, 0.2]]  # (change_high, share_change)
+    assert len(result.failed) == 2
