@@ -147,7 +147,7 @@ def insights(figures: dict[str, Any]) -> list[str]:
     most_items = max(cats, key=lambda c: (c["responsibility_count"], -c["sort_order"]))
     if total_items:
         facts.append(
-            f"**Most responsibilities are about {most_items['category_name']}**: "
+            f"**The largest share of responsibilities is about {most_items['category_name']}**: "
             f"{most_items['responsibility_count']:,} of {total_items:,} responsibilities "
             f"({pct(most_items['responsibility_count'] / total_items)}) have it as their primary problem."
         )
@@ -157,14 +157,15 @@ def insights(figures: dict[str, Any]) -> list[str]:
     )
     rare = [c["category_name"] for c in by_share if c["band"] == "rare"]
     least = by_share[-1]
-    facts.append(
-        f"**{count(len(rare), 'problem')} in under {pct(t['band_uncommon'])} of roles**: {_listing(rare)}"
-        + (
-            "."
-            if rare
-            else f"; the least common is {least['category_name']} at {pct(least['share_of_roles'])}."
+    if rare:
+        facts.append(
+            f"**{count(len(rare), 'problem')} in under {pct(t['band_uncommon'])} of roles**: {_listing(rare)}."
         )
-    )
+    else:
+        facts.append(
+            f"**No problem is in under {pct(t['band_uncommon'])} of roles**: the least common is "
+            f"{least['category_name']} at {pct(least['share_of_roles'])}."
+        )
     split = ", ".join(
         f"{role_name(r['role_type'])} {r['postings']:,} ({pct(r['share'])})"
         for r in figures["role_types"]

@@ -125,6 +125,20 @@ def test_markdown_has_the_reference_sections_with_computed_numbers():
     # role-type profiles: only over-represented categories, only role types with enough roles
     assert "- Infrastructure and Platforms: 60% of AI-Support roles vs 30% of other roles" in md
     assert "Agents: 10%" not in md and "ML-First roles" not in md
+    # key insights are computed facts with their numbers
+    assert (
+        "1. **RAG and Retrieval is the most common problem**: 25% of roles (95% CI 20%-31%), 25 of 100 postings."
+        in md
+    )
+    assert (
+        "**The largest share of responsibilities is about RAG and Retrieval**: 40 of 40 responsibilities (100%)"
+        in md
+    )
+    assert (
+        "**No problem is in under 5% of roles**: the least common is RAG and Retrieval at 25%."
+        in md
+    )
+    assert "**Role types**: AI-First 70 (70%), AI-Support 30 (30%)." in md
 
 
 def test_rendering_is_deterministic_and_html_is_self_contained():
