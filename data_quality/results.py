@@ -25,6 +25,8 @@ class FailedExpectation:
     description: str = ""  # human label, e.g. "posting_id not null"
     # Set when the expectation could not be evaluated at all (e.g. a missing column):
     error: str | None = None
+    # Up to 5 offending rows, identified by their key columns (batch_id, posting_id, ...):
+    sample_rows: list = field(default_factory=list)
 
     def describe(self) -> str:
         label = self.description or f"{self.expectation}({self.column or ''})"
@@ -34,7 +36,10 @@ class FailedExpectation:
         if self.unexpected_count is None:
             return f"{label} (observed: {sample})" if self.unexpected_sample else label
         noun = "row" if self.unexpected_count == 1 else "rows"
-        return f"{label} ({self.unexpected_count} {noun}: {sample})"
+        where = ""
+        if self.sample_rows:
+            where = "; e.g. " + ", ".join(f"{k}={v}" for k, v in self.sample_rows[0].items())
+        return f"{label} ({self.unexpected_count} {noun}: {sample}{where})"
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +51,7 @@ class FailedExpectation:
             "unexpected_sample": list(self.unexpected_sample),
             "kwargs": dict(self.kwargs),
             "error": self.error,
+            "sample_rows": list(self.sample_rows),
         }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -23,8 +23,19 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 _DATASOURCE = "roleprint_dq"
 _ASSET = "frame"
 _BATCH_DEFINITION = "whole_frame"
-# BASIC = counts + a partial list of unexpected values; no index lists, no value counts.
-_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
+# SUMMARY = counts, a partial list of unexpected values and their row index (which the
+# failure report turns into the rows' keys).
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+# Columns that identify a row in roleprint's tables, reported for offending rows.
+KEY_COLUMNS = (
+    "batch_id",
+    "source_uri",
+    "locator",
+    "posting_id",
+    "position",
+    "category",
+    "role_type",
+)
 
 
 @dataclass
@@ -62,6 +73,7 @@ def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
     """
     checks = build_suite(suite, **params)
     frame = _to_pandas(df)
+    keys = frame[[c for c in KEY_COLUMNS if c in frame.columns]]
     row_count = len(frame)
     frame, derive_errors = _add_derived_columns(_only_referenced_columns(frame, checks), checks)
 
@@ -89,7 +101,7 @@ def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
         if result is None:
             failed.append(_failure(check, None, [], error="no result returned by GX"))
         elif not result.success:
-            failed.append(_failure_from_result(check, result))
+            failed.append(_with_sample_rows(_failure_from_result(check, result), result, keys))
 
     return SuiteResult(
         suite=suite,
@@ -220,6 +232,18 @@ def _failure_from_result(check: Check, result: Any) -> FailedExpectation:
     # Aggregate expectations (row count, column dtype): report the observed value.
     observed = res.get("observed_value")
     return _failure(check, None, [] if observed is None else [observed])
+
+
+def _with_sample_rows(
+    failure: FailedExpectation, result: Any, keys: pd.DataFrame
+) -> FailedExpectation:
+    """Add the key columns of the offending rows GX pointed at (by frame index)."""
+    index = (result.result or {}).get("partial_unexpected_index_list") or []
+    if not index or not len(keys.columns):
+        return failure
+    rows = keys.loc[[i for i in index[:SAMPLE_SIZE] if i in keys.index]]
+    sample = [json_safe(row) for row in rows.to_dict(orient="records")]
+    return replace(failure, sample_rows=sample)
 
 
 def _exception_message(info: dict) -> str:

@@ -124,14 +124,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        checks = [
-            f"{c.asset_key.to_user_string()}:{c.check_name}"
-            for c in result.get_asset_check_evaluations()
-            if not c.passed
-        ]
+        failed_checks = [c for c in result.get_asset_check_evaluations() if not c.passed]
+        checks = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in failed_checks]
         print(
             f"roleprint run FAILED: failed steps {failed}; failed checks {checks}", file=sys.stderr
         )
+        for check in failed_checks:
+            # the suite's summary: what failed, how many rows, sample values and a row's keys
+            print(f"  {check.check_name}: {check.description}", file=sys.stderr)
         print("The previous published snapshot and report were left in place.", file=sys.stderr)
         return 1
     print(_summary(settings))

@@ -158,6 +158,10 @@ def publish(work_path: Path, published_path: Path) -> Path:
     published file sees either the previous snapshot or the new one, never half of one.
     """
     published_path.parent.mkdir(parents=True, exist_ok=True)
+    # a publish killed between copy and rename leaves its temporary copy: remove it (runs are
+    # one at a time, so no other publish is writing one now)
+    for stale in published_path.parent.glob(f".{published_path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     with duckdb.connect(str(work_path)) as con:
         con.execute("CHECKPOINT")
     tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")

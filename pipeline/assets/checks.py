@@ -92,37 +92,79 @@ def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
     return _check
 
 
+ACCOUNTING_BY_SOURCE = """
+    WITH acc AS (
+        SELECT source, sum(records_read) AS records_read, sum(loaded) AS loaded,
+               sum(quarantined) AS quarantined, sum(duplicates) AS duplicates,
+               count(*) FILTER (WHERE records_read <> loaded + quarantined + duplicates)
+                   AS unbalanced_files
+        FROM raw.ingest_accounting WHERE batch_id = $1 GROUP BY source),
+    loaded_rows AS (
+        SELECT source, count(*) AS n FROM raw.postings WHERE batch_id = $1 GROUP BY source),
+    quarantined_rows AS (
+        SELECT coalesce(source, '(unknown)') AS source, count(*) AS n
+        FROM raw.quarantine WHERE batch_id = $1 AND stage = 'ingest' GROUP BY 1)
+    SELECT source,
+           coalesce(records_read, 0), coalesce(loaded, 0), coalesce(quarantined, 0),
+           coalesce(duplicates, 0), coalesce(unbalanced_files, 0),
+           coalesce(loaded_rows.n, 0), coalesce(quarantined_rows.n, 0)
+    FROM acc FULL JOIN loaded_rows USING (source) FULL JOIN quarantined_rows USING (source)
+    ORDER BY source
+"""
+
+
+def accounting_problems(rows: list[tuple]) -> list[str]:
+    """What does not add up, per source: files, postings rows, quarantine rows."""
+    problems = []
+    for source, read, loaded, quarantined, dups, unbalanced, in_postings, in_quarantine in rows:
+        if unbalanced:
+            problems.append(
+                f"{source}: {unbalanced} file(s) where read <> loaded + quarantined + duplicates"
+            )
+        if read != loaded + quarantined + dups:
+            problems.append(
+                f"{source}: read {read} <> {loaded} loaded + {quarantined} quarantined + {dups} duplicates"
+            )
+        if in_postings != loaded:
+            problems.append(f"{source}: {loaded} loaded but {in_postings} rows in raw.postings")
+        if in_quarantine != quarantined:
+            problems.append(
+                f"{source}: {quarantined} quarantined but {in_quarantine} rows in raw.quarantine"
+            )
+    return problems
+
+
 @dg.asset_check(
     pool=WAREHOUSE_POOL,
     asset="raw_ingest_accounting",
     blocking=True,
-    description="Every record read is accounted for: read = loaded + quarantined + duplicates, per file.",
+    description=(
+        "Every record read is accounted for, per file, per source and for the batch: "
+        "read = loaded + quarantined + duplicates, and the loaded and quarantined records are "
+        "the rows of raw.postings and raw.quarantine."
+    ),
 )
 def records_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:
     batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
-        bad = con.execute(
-            """SELECT source, source_uri, records_read, loaded, quarantined, duplicates
-               FROM raw.ingest_accounting
-               WHERE batch_id = ? AND records_read <> loaded + quarantined + duplicates""",
-            [batch_id],
-        ).fetchall()
-        loaded, in_table = con.execute(
-            """SELECT (SELECT coalesce(sum(loaded), 0) FROM raw.ingest_accounting WHERE batch_id = $1),
-                      (SELECT count(*) FROM raw.postings WHERE batch_id = $1)""",
-            [batch_id],
-        ).fetchone()
-    passed = not bad and loaded == in_table
+        rows = con.execute(ACCOUNTING_BY_SOURCE, [batch_id]).fetchall()
+    problems = accounting_problems(rows)
+    read, loaded, quarantined, dups = (sum(r[i] for r in rows) for i in (1, 2, 3, 4))
+    totals = f"{read} read = {loaded} loaded + {quarantined} quarantined + {dups} duplicates"
     return dg.AssetCheckResult(
-        passed=passed,
+        passed=not problems,
         metadata={
-            "unbalanced_files": [list(map(str, r)) for r in bad[:5]],
+            "batch_id": batch_id,
+            "by_source": dg.MetadataValue.md(
+                "| source | read | loaded | quarantined | duplicates |\n|---|---|---|---|---|\n"
+                + "\n".join(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in rows)
+            ),
+            "records_read": int(read),
             "loaded": int(loaded),
-            "rows_in_raw_postings": int(in_table),
+            "quarantined": int(quarantined),
+            "duplicates": int(dups),
         },
-        description="balanced"
-        if passed
-        else f"{len(bad)} files do not balance; loaded={loaded}, rows={in_table}",
+        description=f"balanced: {totals}" if not problems else "; ".join(problems[:10]),
     )
 
 

@@ -1,5 +1,6 @@
 """Stage 6, report and publish: Markdown/HTML/JSON from the marts; the analysts' snapshot."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,11 @@ MART_KEYS = [
         "analysis_methods",
     )
 ]
-REPORT_FILES = ("report.md", "report.html", "report.json")
+
+
+def report_dir(settings: Settings, batch_id: str, run_id: str) -> Path:
+    """Where one run writes its report: reports/<batch>/<run id>/."""
+    return settings.reports_dir / batch_id / run_id
 
 
 def write_report(figures: dict, title: str, directory: Path) -> str:
@@ -48,13 +53,17 @@ def write_report(figures: dict, title: str, directory: Path) -> str:
     return markdown_text
 
 
-def copy_report(run_dir: Path, latest: Path) -> None:
-    """Make `latest` an exact copy of one run's report files."""
-    shutil.rmtree(latest / "charts", ignore_errors=True)
-    latest.mkdir(parents=True, exist_ok=True)
-    for name in REPORT_FILES:
-        shutil.copyfile(run_dir / name, latest / name)
-    shutil.copytree(run_dir / "charts", latest / "charts")
+def point_latest_at(run_dir: Path, latest: Path) -> None:
+    """Make `latest` show one run's report, in one atomic step: a symlink swapped by rename.
+
+    Readers of latest/ see the previous report or the new one, never a mix of the two.
+    """
+    if latest.exists() and not latest.is_symlink():
+        shutil.rmtree(latest)  # a copied directory from before latest became a link
+    tmp = latest.with_name(f".{latest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(os.path.relpath(run_dir, latest.parent), target_is_directory=True)
+    os.replace(tmp, latest)
 
 
 def reference_from_file(path: Path | None) -> ReferenceReport | None:
@@ -92,17 +101,17 @@ def build_report(settings: Settings) -> dg.AssetsDefinition:
             figures = collect_figures(
                 con, BandThresholds(), tax, reference_from_file(run_settings.reference_report)
             )
-        run_dir = run_settings.reports_dir / batch_id / context.run_id
-        latest = run_settings.reports_dir / "latest"
+        run_dir = report_dir(run_settings, batch_id, context.run_id)
         markdown_text = write_report(figures, tax.title, run_dir)
-        copy_report(run_dir, latest)
         return dg.MaterializeResult(
             metadata={
                 "report": dg.MetadataValue.md(markdown_text),
-                "markdown_path": dg.MetadataValue.path(str(latest / "report.md")),
-                "html_path": dg.MetadataValue.path(str(latest / "report.html")),
-                "json_path": dg.MetadataValue.path(str(latest / "report.json")),
-                "run_copy": dg.MetadataValue.path(str(run_dir)),
+                "markdown_path": dg.MetadataValue.path(str(run_dir / "report.md")),
+                "html_path": dg.MetadataValue.path(str(run_dir / "report.html")),
+                "json_path": dg.MetadataValue.path(str(run_dir / "report.json")),
+                "latest_after_publish": dg.MetadataValue.path(
+                    str(run_settings.reports_dir / "latest")
+                ),
                 "postings": figures["postings"],
                 "responsibilities": figures["responsibilities"],
                 "batches": len(figures["batches"]),
@@ -117,11 +126,25 @@ def build_report(settings: Settings) -> dg.AssetsDefinition:
     pool=WAREHOUSE_POOL,
     deps=["report"],
     kinds={"duckdb"},
-    description="The analysts' read-only snapshot of the warehouse, swapped in atomically after a successful run.",
+    description=(
+        "The analysts' read-only snapshot of the warehouse, swapped in atomically after a "
+        "successful run; reports/latest then points at this run's report."
+    ),
 )
-def published_warehouse(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+def published_warehouse(
+    context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
     settings = roleprint.settings()
     path = publish(settings.warehouse_path, settings.published_path)
+    # the report goes live with the snapshot it describes, never before it
+    run_dir = report_dir(settings, warehouse.current_batch(), context.run_id)
+    latest = settings.reports_dir / "latest"
+    if (run_dir / "report.md").exists():
+        point_latest_at(run_dir, latest)
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(path)), "bytes": path.stat().st_size}
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "bytes": path.stat().st_size,
+            "report": dg.MetadataValue.path(str(latest / "report.md")),
+        }
     )

@@ -169,6 +169,7 @@ def test_enriched_records_bypass_extraction_and_role_typing(tmp_path):
 def test_failing_blocking_check_stops_downstream_and_keeps_last_snapshot(sample_run, monkeypatch):
     settings, _ = sample_run
     published_before = settings.published_path.read_bytes()
+    report_before = (settings.reports_dir / "latest" / "report.md").read_bytes()
 
     def broken_extractor(postings):
         # a backend bug: every position is negative, which the responsibilities suite forbids
@@ -186,7 +187,12 @@ def test_failing_blocking_check_stops_downstream_and_keeps_last_snapshot(sample_
     assert not result.success
     failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
     assert [c.check_name for c in failed] == ["responsibilities_suite"]
-    assert "position" in (failed[0].description or "")
+    # the message names the check, the rule, the count, sample values and an offending row
+    description = failed[0].description or ""
+    assert description.startswith("responsibilities: ") and "position >= 0" in description
+    assert f"e.g. batch_id={settings.batch_id}, posting_id=" in description
+    sample_rows = failed[0].metadata["failed"].value[0]["sample_rows"]
+    assert sample_rows and all(row["position"] < 0 for row in sample_rows)
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "responsibilities" in materialized
     assert not materialized & {
@@ -197,6 +203,7 @@ def test_failing_blocking_check_stops_downstream_and_keeps_last_snapshot(sample_
         "published_warehouse",
     }
     assert settings.published_path.read_bytes() == published_before
+    assert (settings.reports_dir / "latest" / "report.md").read_bytes() == report_before
 
 
 def test_inbox_sensor_requests_a_run_for_new_files(tmp_path):
@@ -265,3 +272,33 @@ def test_evaluation_asset_runs_when_references_are_configured(tmp_path):
     # ... and the report waits for the evaluation
     graph = build_definitions(settings).resolve_asset_graph()
     assert dg.AssetKey("evaluation") in graph.get(dg.AssetKey("report")).parent_keys
+
+
+def test_accounting_check_names_the_source_that_does_not_add_up(sample_run, tmp_path):
+    import shutil
+
+    from pipeline.assets.checks import records_accounted_for
+    from pipeline.resources import Warehouse
+
+    settings, _ = sample_run
+    good = records_accounted_for(warehouse=Warehouse(database=str(settings.published_path)))
+    assert good.passed and good.description.startswith("balanced: ")
+    assert good.metadata["records_read"].value == (
+        good.metadata["loaded"].value
+        + good.metadata["quarantined"].value
+        + good.metadata["duplicates"].value
+    )
+    # a posting and a quarantine row go missing after ingest: the check says which source
+    copy = tmp_path / "roleprint.duckdb"
+    shutil.copy(settings.published_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "DELETE FROM raw.postings WHERE posting_id = (SELECT min(posting_id) FROM raw.postings)"
+        )
+        con.execute(
+            "DELETE FROM raw.quarantine WHERE rowid = (SELECT min(rowid) FROM raw.quarantine)"
+        )
+    bad = records_accounted_for(warehouse=Warehouse(database=str(copy)))
+    assert not bad.passed
+    assert "sample: " in bad.description and "rows in raw.postings" in bad.description
+    assert "rows in raw.quarantine" in bad.description

@@ -247,7 +247,9 @@ def test_raw_null_posting_id_is_blocking_with_summary():
     assert "\n" not in summary
     assert summary.startswith("raw_postings: ")
     assert "blocking failure" in summary
-    assert "posting_id not null (2 rows: [None, None])" in summary
+    assert "posting_id not null (2 rows: [None, None]; e.g. batch_id=" in summary
+    # with no id, the file it came from identifies the row
+    assert found.sample_rows[0]["source_uri"] and found.sample_rows[0]["posting_id"] is None
 
 
 def test_raw_duplicate_posting_id_within_batch_fails():
@@ -688,3 +690,12 @@ def test_category_changes_direction_must_agree_with_its_interval():
     outside = failure(result, "expect_column_pair_values_a_to_be_greater_than_b", "share_change")
     assert outside.unexpected_sample == [[0.1, 0.2]]  # (change_high, share_change)
     assert len(result.failed) == 2
+
+
+def test_a_failure_names_the_offending_rows_by_their_keys():
+    frame = responsibilities_frame(position=[0, -1, 0])
+    result = run_suite("responsibilities", frame)
+    found = assert_only_failure(result, "expect_column_values_to_be_between", "position")
+    assert found.sample_rows == [{"batch_id": BATCH, "posting_id": "4810231", "position": -1}]
+    assert f"e.g. batch_id={BATCH}, posting_id=4810231, position=-1" in result.summary()
+    assert result.to_metadata()["failed"][0]["sample_rows"] == found.sample_rows
