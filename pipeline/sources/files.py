@@ -104,6 +104,11 @@ def _read_text(path: Path) -> tuple[str | None, RawRecord | None]:
         data = path.read_bytes()
     except OSError as exc:
         return None, RawRecord(uri, "file", error=f"unreadable file: {_one_line(exc)}")
+    if b"\x00" in data[:8192]:
+        # NUL bytes never occur in text postings: an image, archive or database saved here
+        return None, RawRecord(
+            uri, "file", error="binary content (NUL bytes), not a text file of postings"
+        )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

@@ -70,6 +70,26 @@ class IngestResult:
 ProgressFn = Callable[[str], None]
 
 
+def place_id(
+    seen: Mapping[str, tuple[str, str, str]], source: str, posting_id: str, raw_hash: str
+) -> tuple[str, str]:
+    """Decide what a record's id means given the ids already loaded in this batch.
+
+    Returns (verdict, id): `new` (load it under id), `duplicate` (the same record again in
+    the same source: counted, not loaded) or `conflict` (the same id with other content in the
+    same source: quarantined, since neither can be trusted to be "the" posting). The same id
+    in another source is another posting: it is loaded as `<source>:<id>`.
+    """
+    for candidate in (posting_id, f"{source}:{posting_id}"):
+        if candidate not in seen:
+            return "new", candidate
+        first_source, first_hash, _ = seen[candidate]
+        if first_source == source:
+            return ("duplicate" if first_hash == raw_hash else "conflict"), candidate
+    # `<source>:<id>` itself is taken by another source: qualify with the record's hash
+    return "new", f"{source}:{posting_id}:{raw_hash[:12]}"
+
+
 def ingest_sources(
     sources: Iterable[SourceSpec],
     batch_id: str,
@@ -82,7 +102,8 @@ def ingest_sources(
     postings: list[dict] = []
     quarantine: list[dict] = []
     accounting: list[dict] = []
-    seen_ids: set[str] = set()
+    # posting_id -> (source, raw_hash, where first seen): the id rules of `_place`
+    seen: dict[str, tuple[str, str, str]] = {}
     files_done = 0
 
     def quarantine_row(source: str, rec: RawRecord, reason: str) -> dict:
@@ -119,10 +140,26 @@ def ingest_sources(
                     )
                     counts["quarantined"] += 1
                     continue
-                if row["posting_id"] in seen_ids:
+                where = f"{rec.source_uri} ({rec.locator})"
+                verdict, posting_id = place_id(seen, spec.name, row["posting_id"], row["raw_hash"])
+                if verdict == "duplicate":
                     counts["duplicates"] += 1
                     continue
-                seen_ids.add(row["posting_id"])
+                if verdict == "conflict":
+                    first = seen[posting_id][2]
+                    quarantine.append(
+                        quarantine_row(
+                            spec.name,
+                            RawRecord(rec.source_uri, rec.locator, excerpt=str(rec.data)[:200]),
+                            f"duplicate id {posting_id!r} in source {spec.name!r} with different "
+                            f"content (first seen in {first}): fix the source or give the "
+                            "postings distinct ids",
+                        )
+                    )
+                    counts["quarantined"] += 1
+                    continue
+                row["posting_id"] = posting_id
+                seen[posting_id] = (spec.name, row["raw_hash"], where)
                 row.update(
                     source=spec.name,
                     source_uri=f"{rec.source_uri}#{rec.locator}"

@@ -184,3 +184,15 @@ def test_field_mapping_names_unknown_fields(tmp_path):
     mapping.write_text("headline: Title\n")
     with pytest.raises(ValueError, match="unknown fields \\['headline'\\]"):
         load_field_map(mapping)
+
+
+def test_place_id_rules():
+    from pipeline.sources.ingest import place_id
+
+    seen = {"7": ("a", "h1", "a.yaml"), "b:7": ("c", "h3", "c.yaml")}
+    assert place_id(seen, "a", "8", "h9") == ("new", "8")
+    assert place_id(seen, "a", "7", "h1") == ("duplicate", "7")  # the same record again
+    assert place_id(seen, "a", "7", "h2") == ("conflict", "7")  # same id, other content
+    assert place_id({"7": seen["7"]}, "b", "7", "h2") == ("new", "b:7")  # another source
+    # `b:7` is taken by a source literally named with that id: fall back to the hash
+    assert place_id(seen, "b", "7", "h2abcdef0123456") == ("new", "b:7:h2abcdef0123")
