@@ -303,6 +303,15 @@ def _duplicate_without_batch(df: pd.DataFrame) -> pd.Series:
     return df["duplicate_of"].astype("object").where(hit, None)
 
 
+def _duplicate_without_reason(df: pd.DataFrame) -> pd.Series:
+    """duplicate_of where it has no duplicate_reason, or the reason where it has no duplicate_of."""
+    if "duplicate_reason" not in df.columns:  # a frame from before the column existed
+        return df["duplicate_of"].astype("object").where(df["duplicate_of"].notna(), None)
+    has_of, has_reason = df["duplicate_of"].notna(), df["duplicate_reason"].notna()
+    shown = df["duplicate_of"].astype("object").where(has_of, df["duplicate_reason"])
+    return shown.where(has_of != has_reason, None)
+
+
 _RESPONSIBILITY_KEY = ["batch_id", "posting_id", "position"]
 
 
@@ -388,6 +397,13 @@ def clean_postings() -> list[Check]:
             reads=("duplicate_of", "duplicate_of_batch_id"),
             column="duplicate_of_batch_id",
             description="duplicate_of_batch_id set whenever duplicate_of is set",
+        ),
+        derived_null(
+            "_dq_duplicate_without_reason",
+            _duplicate_without_reason,
+            reads=("duplicate_of", "duplicate_reason"),
+            column="duplicate_reason",
+            description="duplicate_reason set exactly when duplicate_of is set",
         ),
         not_null("title_normalized", blocking=False, where=("title", "not_null", None)),
     ]

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.text.dedup import duplicate_flags
+
 DDL = {
     "raw.postings": """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
@@ -43,6 +45,7 @@ DDL = {
         description_text VARCHAR, title_normalized VARCHAR, seniority VARCHAR,
         language VARCHAR NOT NULL, pii_redactions INTEGER NOT NULL, dedup_key VARCHAR,
         duplicate_of VARCHAR, duplicate_of_batch_id VARCHAR, is_analysed BOOLEAN NOT NULL,
+        duplicate_reason VARCHAR,
         PRIMARY KEY (batch_id, posting_id)""",
     "clean.responsibilities": """
         posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, position INTEGER NOT NULL,
@@ -85,11 +88,30 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
+def column_types(table: str) -> dict[str, str]:
+    """Column name -> type of a contract table, in DDL order."""
+    body = DDL[table].split("PRIMARY KEY")[0]
+    return {part.split()[0]: part.split()[1] for part in body.split(",") if part.strip()}
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the contract tables; add columns a newer contract has to an older warehouse."""
     for schema in {t.split(".")[0] for t in DDL}:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table, body in DDL.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+        schema, name = table.split(".")
+        existing = {
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ?",
+                [schema, name],
+            ).fetchall()
+        }
+        for column, sql_type in column_types(table).items():
+            if column not in existing:  # nullable: rows written before it have no value
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def replace_rows(
@@ -127,28 +149,39 @@ def read_batch(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> pl.
 
 
 def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
-    """Flag every posting whose normalised description was seen before, across all batches.
+    """Flag every posting that duplicates another, exactly or nearly, across all batches.
 
-    The canonical posting is the earliest by (batch_id, posting_id). Flags are recomputed over
-    the whole table so that loading batches out of order still gives the same answer.
+    Rules and reasons: `pipeline.text.dedup.duplicate_flags`. The canonical posting is the
+    earliest by (batch_id, posting_id); flags are recomputed over the whole table, so loading
+    batches out of order gives the same answer. With dedup off, duplicates are flagged but
+    still analysed.
     """
-    con.execute(
-        f"""
-        UPDATE clean.postings AS p SET
-            duplicate_of = c.canonical_id,
-            duplicate_of_batch_id = c.canonical_batch,
-            is_analysed = {"c.canonical_id IS NULL" if dedup else "TRUE"}
-        FROM (
-            SELECT batch_id, posting_id,
-                CASE WHEN row_number() OVER w > 1 THEN first_value(posting_id) OVER w END AS canonical_id,
-                CASE WHEN row_number() OVER w > 1 THEN first_value(batch_id) OVER w END AS canonical_batch
-            FROM clean.postings
-            WINDOW w AS (PARTITION BY coalesce(dedup_key, batch_id || '/' || posting_id)
-                         ORDER BY batch_id, posting_id)
-        ) AS c
-        WHERE p.batch_id = c.batch_id AND p.posting_id = c.posting_id
-        """
-    )
+    postings = con.execute(
+        r"""SELECT batch_id, posting_id, dedup_key,
+                   coalesce(description_text, array_to_string(precomputed_responsibilities, chr(10)))
+                       AS text,
+                   lower(trim(regexp_replace(coalesce(title, ''), '\s+', ' ', 'g'))) AS title_key
+            FROM clean.postings"""
+    ).pl()
+    flags = duplicate_flags(postings)  # noqa: F841 - referenced by name in the SQL below
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""UPDATE clean.postings AS p SET
+                    duplicate_of = f.duplicate_of,
+                    duplicate_of_batch_id = f.duplicate_of_batch_id,
+                    duplicate_reason = f.duplicate_reason,
+                    is_analysed = {"f.duplicate_of IS NULL" if dedup else "TRUE"}
+                FROM (SELECT p2.batch_id, p2.posting_id, flags.duplicate_of,
+                             flags.duplicate_of_batch_id, flags.duplicate_reason
+                      FROM clean.postings AS p2 LEFT JOIN flags
+                        ON flags.batch_id = p2.batch_id AND flags.posting_id = p2.posting_id) AS f
+                WHERE p.batch_id = f.batch_id AND p.posting_id = f.posting_id"""
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 def publish(work_path: Path, published_path: Path) -> Path:

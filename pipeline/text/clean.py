@@ -35,6 +35,7 @@ def clean_batch(raw: pl.DataFrame) -> pl.DataFrame:
             dedup_key=dedup_key(dedup_source),
             duplicate_of=pl.lit(None, pl.String),
             duplicate_of_batch_id=pl.lit(None, pl.String),
+            duplicate_reason=pl.lit(None, pl.String),
             is_analysed=pl.lit(True),
         )
         .drop("_text")

@@ -63,7 +63,7 @@ create table raw.ingest_accounting (
 create table clean.postings_extra (
     batch_id varchar, posting_id varchar, description_text varchar, title_normalized varchar,
     seniority varchar, language varchar, duplicate_of varchar, duplicate_of_batch_id varchar,
-    pii_redactions integer, is_analysed boolean
+    pii_redactions integer, is_analysed boolean, duplicate_reason varchar
 );
 
 create table clean.responsibilities (
@@ -180,7 +180,7 @@ def create_warehouse(path: Path) -> None:
                 ],
             )
             con.execute(
-                "insert into clean.postings_extra values (?, ?, ?, ?, ?, 'en', ?, ?, 0, ?)",
+                "insert into clean.postings_extra values (?, ?, ?, ?, ?, 'en', ?, ?, 0, ?, ?)",
                 [
                     batch_id,
                     posting_id,
@@ -190,6 +190,7 @@ def create_warehouse(path: Path) -> None:
                     dup_of,
                     dup_batch,
                     analysed,
+                    "exact" if dup_of else None,
                 ],
             )
         con.execute(

@@ -52,6 +52,7 @@ def clean_frame(**overrides) -> pd.DataFrame:
         "language": ["en", "en", "unknown"],
         "duplicate_of": [None, None, None],
         "duplicate_of_batch_id": [None, None, None],
+        "duplicate_reason": [None, None, None],
         "pii_redactions": [0, 2, 0],
         "is_analysed": [True, True, False],
     }
@@ -160,7 +161,7 @@ def category_changes_frame(**overrides) -> pd.DataFrame:
 VALID = {
     "raw_postings": (raw_frame, {}, 14),
     "quarantine": (quarantine_frame, {}, 2),
-    "clean_postings": (clean_frame, {}, 22),
+    "clean_postings": (clean_frame, {}, 23),
     "responsibilities": (responsibilities_frame, {}, 10),
     "responsibility_labels": (labels_frame, {"categories": CATEGORIES}, 11),
     "posting_role_types": (role_types_frame, {}, 8),
@@ -396,7 +397,9 @@ def test_clean_is_analysed_must_be_non_null_boolean():
 
 def test_clean_self_duplicate_fails_but_cross_batch_repost_is_fine():
     self_dup = clean_frame(
-        duplicate_of=[None, "4810232", None], duplicate_of_batch_id=[None, BATCH, None]
+        duplicate_of=[None, "4810232", None],
+        duplicate_of_batch_id=[None, BATCH, None],
+        duplicate_reason=[None, "exact", None],
     )
     result = run_suite("clean_postings", self_dup)
     assert not result.success
@@ -407,13 +410,18 @@ def test_clean_self_duplicate_fails_but_cross_batch_repost_is_fine():
     repost = clean_frame(  # same source id, canonical copy in an earlier batch
         duplicate_of=[None, "4810232", "4810231"],
         duplicate_of_batch_id=[None, "2026-01-01", BATCH],
+        duplicate_reason=[None, "exact", "near-duplicate (similarity 0.94)"],
         is_analysed=[True, False, False],
     )
     assert run_suite("clean_postings", repost).success
 
 
 def test_clean_duplicate_of_requires_its_batch_id():
-    frame = clean_frame(duplicate_of=[None, None, "4810231"], duplicate_of_batch_id=[None] * 3)
+    frame = clean_frame(
+        duplicate_of=[None, None, "4810231"],
+        duplicate_of_batch_id=[None] * 3,
+        duplicate_reason=[None, None, "exact"],
+    )
     result = run_suite("clean_postings", frame)
     found = assert_only_failure(result, "expect_column_values_to_be_null", "duplicate_of_batch_id")
     assert found.unexpected_sample == ["4810231"]
@@ -699,3 +707,15 @@ def test_a_failure_names_the_offending_rows_by_their_keys():
     assert found.sample_rows == [{"batch_id": BATCH, "posting_id": "4810231", "position": -1}]
     assert f"e.g. batch_id={BATCH}, posting_id=4810231, position=-1" in result.summary()
     assert result.to_metadata()["failed"][0]["sample_rows"] == found.sample_rows
+
+
+def test_a_duplicate_needs_its_reason_and_only_a_duplicate_has_one():
+    frame = clean_frame(
+        duplicate_of=["4810231", None, None],
+        duplicate_of_batch_id=[BATCH, None, None],
+        duplicate_reason=[None, "exact", None],
+        posting_id=["4810999", "4810232", "4810233"],
+    )
+    result = run_suite("clean_postings", frame)
+    found = failure(result, "expect_column_values_to_be_null", "duplicate_reason")
+    assert found.unexpected_count == 2 and sorted(found.unexpected_sample) == ["4810231", "exact"]

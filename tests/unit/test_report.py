@@ -361,7 +361,7 @@ def test_methods_section_shows_accounting_methods_and_measured_quality():
         },
         {
             "stage": "deduplication",
-            "method": "duplicate, counted once via its canonical posting",
+            "method": "exact duplicate, counted once",
             "unit": "postings",
             "items": 3,
             "share_of_stage": 3 / 103,
@@ -372,7 +372,7 @@ def test_methods_section_shows_accounting_methods_and_measured_quality():
     assert "| 2026-02-04 | builtin | 105 | 103 | 1 | 1 | 100 | 640 |" in methods
     assert "- Extraction: `rules` 640 responsibilities (100%)" in methods
     assert (
-        "- Deduplication: `unique` 100 postings (97%); `duplicate, counted once via its canonical posting` 3 postings (3%)"
+        "- Deduplication: `unique` 100 postings (97%); `exact duplicate, counted once` 3 postings (3%)"
         in methods
     )
     assert "taxonomy ai_engineering@1.0.0" in methods

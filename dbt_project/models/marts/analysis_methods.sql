@@ -71,7 +71,8 @@ deduplication as (
         case
             when duplicate_of_posting_id is null then 'unique'
             when is_analysed then 'duplicate, counted (dedup off)'
-            else 'duplicate, counted once via its canonical posting'
+            when duplicate_reason = 'exact' then 'exact duplicate, counted once'
+            else 'near-duplicate (repost), counted once'
         end as method,
         'postings' as unit,
         count(*) as items

@@ -45,6 +45,7 @@ joined as (
         postings.is_analysed,
         postings.duplicate_of_posting_id,
         postings.duplicate_of_batch_id,
+        postings.duplicate_reason,
         coalesce(role_types.role_type, 'unknown') as role_type,
         coalesce(role_type_names.role_type_name, 'Unknown') as role_type_name,
         coalesce(responsibility_counts.responsibility_count, 0) as responsibility_count

@@ -37,6 +37,7 @@ renamed as (
         -- dedup
         cast(duplicate_of as {{ dbt.type_string() }}) as duplicate_of_posting_id,
         cast(duplicate_of_batch_id as {{ dbt.type_string() }}) as duplicate_of_batch_id,
+        cast(duplicate_reason as {{ dbt.type_string() }}) as duplicate_reason,
         cast(is_analysed as {{ dbt.type_boolean() }}) as is_analysed,
 
         -- timestamps

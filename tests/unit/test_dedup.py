@@ -1,0 +1,75 @@
+"""Duplicate detection: exact and near (MinHash + LSH) with literal texts."""
+
+import polars as pl
+
+from pipeline.text.dedup import (
+    duplicate_flags,
+    duplicate_groups,
+    near_duplicate_pairs,
+    shingles,
+)
+
+POSTING = (
+    "build retrieval pipelines over product documents evaluate model quality with offline "
+    "test sets ship agents that call internal tools monitor latency and cost in production "
+    "work with designers and product managers on new assistant features write clear design "
+    "documents review code mentor engineers improve prompt templates run experiments on "
+    "ranking and summarisation own the inference service and its dashboards on call rotation "
+    "partner with data engineering on ingestion and labelling tools for support teams"
+)
+WORDS = POSTING.split(" ")
+REPOST = POSTING.replace("on call rotation", "on call rotation every other month")
+OTHER = " ".join(reversed(WORDS[:40])) + " design react components for analytics dashboards"
+
+
+def test_shingles_are_word_trigrams_and_short_texts_are_one_shingle():
+    frame = pl.DataFrame({"key": ["a", "b"], "text": ["Build RAG, then ship it", "Short text"]})
+    got = {(k, s) for k, s in shingles(frame).iter_rows()}
+    assert got == {
+        ("a", "build rag then"),
+        ("a", "rag then ship"),
+        ("a", "then ship it"),
+        ("b", "short text"),
+    }
+
+
+def test_a_repost_with_a_small_edit_is_a_near_duplicate_of_the_same_title_only():
+    texts = pl.DataFrame(
+        {
+            "key": ["1", "2", "3", "4"],
+            "text": [POSTING, REPOST, OTHER, REPOST],
+            "group": ["ai engineer", "ai engineer", "ai engineer", "data engineer"],
+        }
+    )
+    pairs = near_duplicate_pairs(texts)
+    assert pairs.select("key_a", "key_b").rows() == [("1", "2")]
+    assert 0.9 <= pairs["similarity"][0] < 1.0
+    # deterministic: the same input gives the same pairs and similarities
+    assert near_duplicate_pairs(texts).equals(pairs)
+
+
+def test_groups_take_their_smallest_key_as_canonical_even_through_a_chain():
+    assert duplicate_groups(["c", "a", "b", "d"], [("b", "c")], [("a", "b")]) == {
+        "b": "a",
+        "c": "a",
+    }
+    assert duplicate_groups(["a", "b"], [], []) == {}
+
+
+def test_duplicate_flags_name_the_canonical_posting_and_the_reason():
+    postings = pl.DataFrame(
+        {
+            "batch_id": ["2026-02", "2026-01", "2026-02", "2026-02"],
+            "posting_id": ["9", "5", "7", "8"],
+            "dedup_key": ["k1", "k1", "k2", "k3"],
+            "text": [POSTING, POSTING, REPOST, OTHER],
+            "title_key": ["ai engineer"] * 4,
+        }
+    )
+    flags = {r["posting_id"]: r for r in duplicate_flags(postings).iter_rows(named=True)}
+    # the earliest batch holds the canonical posting, whatever the ids
+    assert flags["9"]["duplicate_of"] == "5" and flags["9"]["duplicate_of_batch_id"] == "2026-01"
+    assert flags["9"]["duplicate_reason"] == "exact"
+    assert flags["7"]["duplicate_of"] == "5"
+    assert flags["7"]["duplicate_reason"].startswith("near-duplicate (similarity 0.9")
+    assert set(flags) == {"9", "7"}  # 5 is canonical, 8 is another posting
