@@ -52,6 +52,11 @@ def interval(row: dict[str, Any], low: str = "wilson_low", high: str = "wilson_h
     return f"{pct(row[low])}-{pct(row[high])}"
 
 
+def points(x: float) -> str:
+    """A change of share in percentage points, signed; never "-0.0"."""
+    return f"{round(100 * x, 1) + 0.0:+.1f}"
+
+
 def role_name(role_type: str) -> str:
     return ROLE_TYPE_NAMES.get(role_type, role_type)
 
@@ -280,7 +285,7 @@ def changes(figures: dict[str, Any]) -> list[str]:
     ]
     lines += [
         f"| {r['category_name']} | {pct(r['previous_share_of_roles'])} | {pct(r['share_of_roles'])} | "
-        f"{100 * r['share_change']:+.1f} | {100 * r['change_low']:+.1f} to {100 * r['change_high']:+.1f} | "
+        f"{points(r['share_change'])} | {points(r['change_low'])} to {points(r['change_high'])} | "
         f"{r['direction']} |"
         for r in rows
     ]

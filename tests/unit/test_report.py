@@ -389,3 +389,9 @@ def test_methods_section_shows_accounting_methods_and_measured_quality():
     ]
     methods = render_markdown(f).split("## Methods\n")[1]
     assert "| Category labels, micro-F1 | dev.jsonl (300) | 0.862 | 0.85 |" in methods
+
+
+def test_points_are_signed_and_never_negative_zero():
+    from pipeline.report.sections import points
+
+    assert points(0.15) == "+15.0" and points(-0.0004) == "+0.0" and points(-0.119) == "-11.9"
