@@ -302,3 +302,35 @@ def test_accounting_check_names_the_source_that_does_not_add_up(sample_run, tmp_
     assert not bad.passed
     assert "sample: " in bad.description and "rows in raw.postings" in bad.description
     assert "rows in raw.quarantine" in bad.description
+
+
+def test_no_email_or_phone_number_reaches_the_marts_or_the_report(sample_run):
+    import re
+
+    from pipeline.text.normalise import EMAIL, PHONE
+
+    settings, _ = sample_run
+    pii = re.compile(f"{EMAIL}|{PHONE}")
+    # the samples carry contact details, one of them inside a duty, so the test is not vacuous
+    raw = query(
+        settings.published_path, "SELECT string_agg(description_raw, ' ') FROM raw.postings"
+    )
+    assert pii.search(raw[0][0])
+    redacted = query(
+        settings.published_path,
+        "SELECT count(*) FROM clean.responsibilities WHERE text LIKE '%[email]%[phone]%'",
+    )
+    assert redacted[0][0] >= 1
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        text_columns = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND data_type = 'VARCHAR'"
+        ).fetchall()
+        assert len({t for t, _ in text_columns}) >= 8
+        for table, column in text_columns:
+            values = con.execute(f'SELECT DISTINCT "{column}" FROM marts."{table}"').fetchall()
+            leaks = [v for (v,) in values if v and pii.search(v)]
+            assert not leaks, f"marts.{table}.{column}: {leaks[:3]}"
+    for name in ("report.md", "report.html", "report.json"):
+        text = (settings.reports_dir / "latest" / name).read_text(encoding="utf-8")
+        assert not pii.search(text), f"{name}: {pii.search(text).group(0)}"
