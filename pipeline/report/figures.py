@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from pipeline.report.reference import compare_bands, reference_bands
+from pipeline.report.sections import group_rows
 from pipeline.taxonomy import Taxonomy
 
 
@@ -43,13 +44,6 @@ def _rows(
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def _group(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
-    out: dict[Any, list[dict[str, Any]]] = {}
-    for row in rows:
-        out.setdefault(row[key], []).append(row)
-    return out
 
 
 _QUERIES = {
@@ -114,8 +108,8 @@ def collect_figures(
     reference: ReferenceReport | None = None,
 ) -> dict[str, Any]:
     q = {name: _rows(con, sql) for name, sql in _QUERIES.items()}
-    subpatterns = _group(q["subpatterns"], "category")
-    examples = _group(q["examples"], "category")
+    subpatterns = group_rows(q["subpatterns"], "category")
+    examples = group_rows(q["examples"], "category")
     categories = q["categories"]
     for c in categories:
         c["subpatterns"] = subpatterns.get(c["category"], [])

@@ -36,6 +36,14 @@ UNIT_SINGULAR = {"responsibilities": "responsibility", "postings": "posting"}
 TREND_TABLE_BATCHES = 6
 
 
+def group_rows(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    """Rows by the value of `key`, in first-seen order (the rows keep their order)."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
+
+
 def plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
@@ -67,9 +75,7 @@ def _listing(names: list[str]) -> str:
 
 def typical_titles(figures: dict[str, Any], per_type: int = 8, top_titles: int = 10) -> list[str]:
     lines = []
-    by_type: dict[str, list] = {}
-    for t in figures["titles"]:
-        by_type.setdefault(t["role_type"], []).append(t)
+    by_type = group_rows(figures["titles"], "role_type")
     for role_type in ("ai-first", "ai-support", "ml-first"):
         rows = sorted(
             by_type.get(role_type, []), key=lambda r: (-r["postings"], r["title_normalized"])
@@ -80,9 +86,7 @@ def typical_titles(figures: dict[str, Any], per_type: int = 8, top_titles: int =
                 f"- {r['title_normalized']} - {count(r['postings'], 'posting')}" for r in rows
             ]
             lines.append("")
-    by_title: dict[str, list] = {}
-    for t in figures["titles"]:
-        by_title.setdefault(t["title_normalized"], []).append(t)
+    by_title = group_rows(figures["titles"], "title_normalized")
     ranked = sorted(by_title.items(), key=lambda kv: (kv[1][0]["title_rank"], kv[0]))[:top_titles]
     if ranked:
         lines += ["Role-type split of the most common normalised titles:", ""]
@@ -99,9 +103,7 @@ def typical_titles(figures: dict[str, Any], per_type: int = 8, top_titles: int =
 def profiles(figures: dict[str, Any], min_roles: int = 10, per_type: int = 3) -> list[str]:
     """Per role type, the categories most over-represented against every other role type."""
     lines = []
-    by_type: dict[str, list] = {}
-    for p in figures.get("profiles", []):
-        by_type.setdefault(p["role_type"], []).append(p)
+    by_type = group_rows(figures.get("profiles", []), "role_type")
     for role_type, rows in by_type.items():
         if rows[0]["role_type_postings"] < min_roles:
             continue
@@ -351,9 +353,7 @@ def _accounting_table(figures: dict[str, Any]) -> list[str]:
 
 def _method_lines(figures: dict[str, Any]) -> list[str]:
     lines = []
-    by_stage: dict[str, list] = {}
-    for m in figures.get("methods", []):
-        by_stage.setdefault(m["stage"], []).append(m)
+    by_stage = group_rows(figures.get("methods", []), "stage")
     for stage, name in STAGE_NAMES.items():
         rows = by_stage.get(stage, [])
         if rows:
