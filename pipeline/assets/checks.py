@@ -24,6 +24,17 @@ class SuiteCheck:
     needs_categories: bool = False
 
 
+def mart_suite(mart: str, needs_categories: bool = False) -> SuiteCheck:
+    """The suite named after a dbt mart, on the whole mart (asset marts/<mart>)."""
+    return SuiteCheck(
+        mart,
+        dg.AssetKey(["marts", mart]),
+        f"marts.{mart}",
+        per_batch=False,
+        needs_categories=needs_categories,
+    )
+
+
 SUITE_CHECKS = (
     SuiteCheck("raw_postings", dg.AssetKey("raw_postings"), "raw.postings"),
     SuiteCheck("quarantine", dg.AssetKey("raw_quarantine"), "raw.quarantine", blocking=False),
@@ -36,26 +47,9 @@ SUITE_CHECKS = (
         needs_categories=True,
     ),
     SuiteCheck("posting_role_types", dg.AssetKey("posting_role_types"), "clean.posting_role_types"),
-    SuiteCheck(
-        "category_frequency",
-        dg.AssetKey(["marts", "category_frequency"]),
-        "marts.category_frequency",
-        per_batch=False,
-        needs_categories=True,
-    ),
-    SuiteCheck(
-        "category_changes_between_batches",
-        dg.AssetKey(["marts", "category_changes_between_batches"]),
-        "marts.category_changes_between_batches",
-        per_batch=False,
-        needs_categories=True,
-    ),
-    SuiteCheck(
-        "role_type_split",
-        dg.AssetKey(["marts", "role_type_split"]),
-        "marts.role_type_split",
-        per_batch=False,
-    ),
+    mart_suite("category_frequency", needs_categories=True),
+    mart_suite("category_changes_between_batches", needs_categories=True),
+    mart_suite("role_type_split"),
 )
 
 

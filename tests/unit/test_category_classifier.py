@@ -523,15 +523,20 @@ def probe_labels(taxonomy) -> pl.DataFrame:
     return classify_texts([text for text, _, _ in PROBES], taxonomy)
 
 
+def assert_probe(text: str, got: list, wanted: str | None, unwanted: str | None) -> None:
+    """A probe's labels include `wanted` and exclude `unwanted` (either may be None)."""
+    if wanted is not None:
+        assert wanted in got, (text, got)
+    if unwanted is not None:
+        assert unwanted not in got, (text, got)
+
+
 @pytest.mark.parametrize(
     ("index", "text", "wanted", "unwanted"), [(i, *p) for i, p in enumerate(PROBES)]
 )
 def test_generalisation_probes(probe_labels, index, text, wanted, unwanted):
     got = labels(probe_labels, index)
-    if wanted is not None:
-        assert wanted in got, (text, got)
-    if unwanted is not None:
-        assert unwanted not in got, (text, got)
+    assert_probe(text, got, wanted, unwanted)
 
 
 # Secondary building_ai_systems policy (annotation guide: AI-building is added when the item
@@ -597,10 +602,7 @@ def build_probe_labels(taxonomy) -> pl.DataFrame:
 )
 def test_building_ai_secondary_policy(build_probe_labels, index, text, wanted, unwanted):
     got = labels(build_probe_labels, index)
-    if wanted is not None:
-        assert wanted in got, (text, got)
-    if unwanted is not None:
-        assert unwanted not in got, (text, got)
+    assert_probe(text, got, wanted, unwanted)
 
 
 def test_damper_evidence_is_not_reported(taxonomy):
