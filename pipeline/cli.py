@@ -70,35 +70,37 @@ def _apply_args_to_env(args: argparse.Namespace) -> None:
 
 
 def _summary(settings: Settings) -> str:
+    """What the last run ingested, then what the published warehouse holds."""
     import duckdb
 
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        batch = con.execute(
-            "SELECT batch_id FROM raw.ingest_runs ORDER BY ingested_at DESC LIMIT 1"
-        ).fetchone()[0]
-        acc = con.execute(
-            "SELECT sum(records_read), sum(loaded), sum(quarantined), sum(duplicates) FROM raw.ingest_accounting WHERE batch_id = ?",
-            [batch],
+        run = con.execute(
+            """SELECT batch_id, coalesce(files_read, 0), coalesce(files_unchanged, 0), records_read,
+                      loaded, coalesce(replaced, 0), quarantined, duplicates,
+                      coalesce(unchanged, 0), ingested_at
+               FROM raw.ingest_runs ORDER BY ingested_at DESC LIMIT 1"""
         ).fetchone()
+        batch, files, skipped, read, loaded, replaced, quarantined, dups, unchanged, at = run
         reasons = con.execute(
-            "SELECT source_uri || ' (' || locator || '): ' || reason FROM raw.quarantine WHERE batch_id = ? ORDER BY source_uri, locator LIMIT 5",
-            [batch],
+            """SELECT source_uri || ' (' || locator || '): ' || reason FROM raw.quarantine
+               WHERE batch_id = ? AND quarantined_at = ? ORDER BY source_uri, locator LIMIT 5""",
+            [batch, at],
         ).fetchall()
-        postings, analysed = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE is_analysed) FROM clean.postings WHERE batch_id = ?",
-            [batch],
+        batches, postings, analysed = con.execute(
+            "SELECT count(DISTINCT batch_id), count(*), count(*) FILTER (WHERE is_analysed) "
+            "FROM clean.postings"
         ).fetchone()
-        items = con.execute(
-            "SELECT count(*) FROM clean.responsibilities WHERE batch_id = ?", [batch]
-        ).fetchone()[0]
+        items = con.execute("SELECT count(*) FROM clean.responsibilities").fetchone()[0]
         split = con.execute(
-            "SELECT role_type, count(*) FROM clean.posting_role_types WHERE batch_id = ? GROUP BY 1 ORDER BY 2 DESC",
-            [batch],
+            "SELECT role_type, count(*) FROM clean.posting_role_types GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
     lines = [
-        f"batch {batch}: records read {acc[0]}, loaded {acc[1]}, quarantined {acc[2]}, duplicate ids {acc[3]}",
+        f"this run (batch {batch}): {files} file(s) read, {skipped} unchanged file(s) skipped; "
+        f"records read {read}: loaded {loaded} (of which {replaced} replace an earlier version), "
+        f"quarantined {quarantined}, duplicates {dups}, unchanged since an earlier run {unchanged}",
         *(f"  quarantined: {r[0]}" for r in reasons),
-        f"postings {postings} (analysed {analysed}), responsibilities {items}",
+        f"warehouse: {postings} postings in {batches} batch(es) (analysed {analysed}), "
+        f"responsibilities {items}",
         "role types: " + ", ".join(f"{k} {v}" for k, v in split),
         f"warehouse (analysts' snapshot): {settings.published_path}",
         f"report: {settings.reports_dir / 'latest' / 'report.md'} and report.html",
@@ -119,8 +121,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
+    run_config = (
+        {"ops": {"clean_postings": {"config": {"rebuild": True}}}}
+        if getattr(args, "rebuild", False)
+        else None
+    )
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, raise_on_error=False, run_config=run_config
     )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
@@ -208,6 +215,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_checksums(args: argparse.Namespace) -> int:
+    """Print each mart's checksum: two warehouses with equal lines have equal marts."""
+    import duckdb
+
+    from pipeline.warehouse import mart_checksums
+
+    path = Path(args.warehouse) if args.warehouse else Settings.from_env().published_path
+    if not path.exists():
+        print(
+            f"no warehouse at {path}: run `roleprint run` first or pass --warehouse",
+            file=sys.stderr,
+        )
+        return 2
+    with duckdb.connect(str(path), read_only=True) as con:
+        for mart, digest in mart_checksums(con).items():
+            print(f"{digest}  marts.{mart}")
+    return 0
+
+
 def cmd_prepare(_: argparse.Namespace) -> int:
     print(f"dbt manifest: {prepare_dbt()}")
     return 0
@@ -277,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="POSTINGS_DIR=REFERENCE_DIR to evaluate extraction and role types on (repeatable)",
     )
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="redo every stage for every posting from the raw layer (after upgrading roleprint)",
+    )
     run.set_defaults(func=cmd_run)
 
     rep = sub.add_parser("report", help="render the report from a warehouse file (read-only)")
@@ -320,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cl.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
     cl.set_defaults(func=cmd_classify)
+
+    chk = sub.add_parser(
+        "checksums", help="sha256 of every mart's rows (compare two runs or two warehouses)"
+    )
+    chk.add_argument(
+        "--warehouse", help="DuckDB file (default: the published snapshot under the data dir)"
+    )
+    chk.set_defaults(func=cmd_checksums)
 
     prep = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     prep.set_defaults(func=cmd_prepare)

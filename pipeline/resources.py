@@ -73,10 +73,11 @@ class Warehouse(DuckDBResource):
             yield con
 
     def current_batch(self) -> str:
-        """The batch of the latest ingest: downstream stages process what was ingested last."""
+        """The batch of the latest ingest that loaded postings (names the run's report folder)."""
         with self.connect() as con:
+            # a nightly run with nothing new loads nothing: name the batch that last did
             row = con.execute(
-                "SELECT batch_id FROM raw.ingest_runs ORDER BY ingested_at DESC LIMIT 1"
+                "SELECT batch_id FROM raw.ingest_runs ORDER BY loaded > 0 DESC, ingested_at DESC LIMIT 1"
             ).fetchone()
         if row is None:
             raise dg.Failure("no batch has been ingested yet: materialise raw_postings first")

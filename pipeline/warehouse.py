@@ -6,24 +6,45 @@ is idempotent and a failed run leaves the previous rows in place.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipeline.sources.ingest import IngestResult, KnownPosting
 from pipeline.text.dedup import duplicate_flags
 
-DDL = {
-    "raw.postings": """
+RAW_POSTING_COLUMNS = """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, title VARCHAR, company VARCHAR, location VARCHAR,
         posted_date DATE, description_raw VARCHAR, description_format VARCHAR NOT NULL,
         raw_hash VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, extra VARCHAR,
         precomputed_responsibilities VARCHAR[], precomputed_role_type VARCHAR,
-        PRIMARY KEY (batch_id, posting_id)""",
+        source_file VARCHAR, ingest_run_id VARCHAR"""
+
+DDL = {
+    "raw.postings": RAW_POSTING_COLUMNS + ", PRIMARY KEY (batch_id, posting_id)",
+    # old versions of postings that a later record with the same id and other content replaced
+    # (kept for lineage and for the accounting of the batch that loaded them)
+    "raw.superseded_postings": RAW_POSTING_COLUMNS
+    + """, superseded_by_batch_id VARCHAR NOT NULL, superseded_by_run_id VARCHAR NOT NULL,
+        superseded_at TIMESTAMP NOT NULL""",
+    # the last content hash read from each source file: an unchanged file is not read again
+    "raw.file_manifest": """
+        source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL, batch_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        read_at TIMESTAMP NOT NULL, PRIMARY KEY (source, source_file)""",
+    # which postings each Python stage has processed, from which raw version, with which
+    # method (fingerprint): a stage processes exactly the postings it has no current row for
+    "meta.stage_state": """
+        stage VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL,
+        raw_hash VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        PRIMARY KEY (stage, batch_id, posting_id)""",
     "raw.quarantine": """
         stage VARCHAR NOT NULL, source VARCHAR, source_uri VARCHAR, locator VARCHAR,
         reason VARCHAR NOT NULL, excerpt VARCHAR, batch_id VARCHAR NOT NULL,
@@ -31,11 +52,12 @@ DDL = {
     "raw.ingest_accounting": """
         batch_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         records_read BIGINT NOT NULL, loaded BIGINT NOT NULL, quarantined BIGINT NOT NULL,
-        duplicates BIGINT NOT NULL""",
+        duplicates BIGINT NOT NULL, unchanged BIGINT, replaced BIGINT""",
     "raw.ingest_runs": """
         run_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, sources VARCHAR NOT NULL,
         ingested_at TIMESTAMP NOT NULL, records_read BIGINT NOT NULL, loaded BIGINT NOT NULL,
-        quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL""",
+        quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL, unchanged BIGINT,
+        replaced BIGINT, files_read BIGINT, files_unchanged BIGINT""",
     "clean.postings": """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, title VARCHAR, company VARCHAR, location VARCHAR,
@@ -112,6 +134,15 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         for column, sql_type in column_types(table).items():
             if column not in existing:  # nullable: rows written before it have no value
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                if column in BACKFILL.get(table, {}):
+                    con.execute(f"UPDATE {table} SET {column} = {BACKFILL[table][column]}")
+
+
+# values for columns added to tables written before the column existed
+BACKFILL = {
+    "raw.postings": {"source_file": r"regexp_replace(source_uri, '#[^#/]*$', '')"},
+    "raw.ingest_accounting": {"unchanged": "0", "replaced": "0"},
+}
 
 
 def replace_rows(
@@ -148,6 +179,232 @@ def read_batch(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> pl.
     return con.execute(f"SELECT * FROM {table} WHERE batch_id = ?", [batch_id]).pl()
 
 
+# --- incremental ingest ------------------------------------------------------------------
+
+
+def file_manifest(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(source, file) -> the content hash read last time."""
+    rows = con.execute("SELECT source, source_file, content_hash FROM raw.file_manifest")
+    return {(source, path): digest for source, path, digest in rows.fetchall()}
+
+
+def known_postings(
+    con: duckdb.DuckDBPyConnection, batch_id: str, rereading: Sequence[tuple[str, str]]
+) -> dict[str, KnownPosting]:
+    """The postings loaded so far, by id, except what the files about to be re-read loaded into
+    this same batch: re-reading a file in its batch replaces that file's contribution."""
+    files = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
+        rereading, schema={"source": pl.String, "source_file": pl.String}, orient="row"
+    )
+    rows = con.execute(
+        """SELECT p.posting_id, p.source, p.raw_hash, p.batch_id FROM raw.postings AS p
+           WHERE NOT (p.batch_id = $batch AND EXISTS (
+               SELECT 1 FROM files AS f
+               WHERE f.source = p.source AND f.source_file = p.source_file))""",
+        {"batch": batch_id},
+    ).fetchall()
+    return {pid: KnownPosting(source, raw_hash, batch) for pid, source, raw_hash, batch in rows}
+
+
+def write_ingest(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    batch_id: str,
+    run_id: str,
+    run_row: pl.DataFrame,
+    read_at: datetime,
+) -> None:
+    """Write one ingest in one transaction.
+
+    The files read replace what they contributed to this batch before (postings, superseded
+    versions, quarantine and accounting rows); the old versions of changed postings move to
+    raw.superseded_postings; the manifest remembers each file's hash.
+    """
+    read_files = result.accounting.select(  # noqa: F841 - referenced by name in the SQL below
+        "source", pl.col("source_uri").alias("source_file")
+    )
+    superseded = result.superseded  # noqa: F841 - referenced by name in the SQL below
+    manifest = result.manifest.with_columns(  # noqa: F841 - referenced by name in the SQL below
+        batch_id=pl.lit(batch_id), run_id=pl.lit(run_id), read_at=pl.lit(read_at)
+    )
+    raw_cols = ", ".join(columns_of("raw.postings"))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, file_column in (
+            ("raw.postings", "source_file"),
+            ("raw.superseded_postings", "source_file"),
+            ("raw.quarantine", "source_uri"),
+            ("raw.ingest_accounting", "source_uri"),
+        ):
+            con.execute(
+                f"""DELETE FROM {table} AS t USING read_files AS f
+                    WHERE t.batch_id = $batch AND t.source = f.source
+                      AND t.{file_column} = f.source_file""",
+                {"batch": batch_id},
+            )
+        con.execute(
+            f"""INSERT INTO raw.superseded_postings
+                SELECT {raw_cols}, $batch, $run, $at FROM raw.postings AS p
+                SEMI JOIN superseded USING (batch_id, posting_id)""",
+            {"batch": batch_id, "run": run_id, "at": read_at},
+        )
+        con.execute(
+            "DELETE FROM raw.postings AS p USING superseded AS s "
+            "WHERE p.batch_id = s.batch_id AND p.posting_id = s.posting_id"
+        )
+        for table, frame in (
+            ("raw.postings", result.postings),
+            ("raw.quarantine", result.quarantine),
+            ("raw.ingest_accounting", result.accounting),
+            ("raw.ingest_runs", run_row),
+        ):
+            cols = columns_of(table)
+            arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name below
+            con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM arrow")
+        con.execute(
+            """INSERT OR REPLACE INTO raw.file_manifest
+               SELECT source, source_file, content_hash, size_bytes, batch_id, run_id, read_at
+               FROM manifest"""
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+# --- incremental stages ------------------------------------------------------------------
+# Each Python stage after ingest processes exactly the postings it has no current
+# `meta.stage_state` row for: new or changed raw versions, postings an earlier stage redid, or
+# every posting when the stage's method (fingerprint) changed. Its output rows and its state
+# rows are written in one transaction, so a run killed anywhere leaves either the old or the
+# new rows, and the next run picks up what is still pending.
+
+STAGES = ("normalise", "extract", "classify", "role_types")
+
+
+def stage_fingerprint(*method: str) -> str:
+    """What a stage's output depends on besides its input: its method and the code version.
+    When it changes, the stage redoes every posting."""
+    try:
+        version = importlib.metadata.version("roleprint")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout
+        version = "unknown"
+    return "|".join((*method, f"roleprint {version}"))
+
+
+STAGE_OUTPUT = {
+    "normalise": "clean.postings",
+    "extract": "clean.responsibilities",
+    "classify": "clean.responsibility_labels",
+    "role_types": "clean.posting_role_types",
+}
+KEY = ["batch_id", "posting_id"]
+
+
+def pending_postings(con: duckdb.DuckDBPyConnection, stage: str, fingerprint: str) -> pl.DataFrame:
+    """(batch_id, posting_id, raw_hash) of the postings `stage` still has to process."""
+    index = STAGES.index(stage)
+    source = "raw.postings" if index == 0 else "clean.postings"
+    ready = (
+        ""  # normalise takes every raw posting
+        if index == 0
+        else """AND EXISTS (SELECT 1 FROM meta.stage_state AS prev
+                           WHERE prev.stage = $prev AND prev.batch_id = s.batch_id
+                             AND prev.posting_id = s.posting_id AND prev.raw_hash = s.raw_hash)"""
+    )
+    params = {"stage": stage, "fingerprint": fingerprint}
+    if index:
+        params["prev"] = STAGES[index - 1]
+    return con.execute(
+        f"""SELECT s.batch_id, s.posting_id, s.raw_hash FROM {source} AS s
+            WHERE NOT EXISTS (SELECT 1 FROM meta.stage_state AS st
+                              WHERE st.stage = $stage AND st.batch_id = s.batch_id
+                                AND st.posting_id = s.posting_id AND st.raw_hash = s.raw_hash
+                                AND st.fingerprint = $fingerprint)
+            {ready}
+            ORDER BY s.batch_id, s.posting_id""",
+        params,
+    ).pl()
+
+
+def read_postings(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id)."""
+    wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
+    return con.execute(
+        f"SELECT t.* FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
+    ).pl()
+
+
+def write_stage(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    keys: pl.DataFrame,
+    output: pl.DataFrame,
+    fingerprint: str,
+    run_id: str,
+) -> None:
+    """Replace the stage's output for `keys` and mark them done, in one transaction.
+
+    Later stages' state for these postings is dropped, so they redo them in turn.
+    """
+    table = STAGE_OUTPUT[stage]
+    cols = columns_of(table)
+    done = keys.select(  # noqa: F841 - referenced by name in the SQL below
+        pl.lit(stage).alias("stage"),
+        "batch_id",
+        "posting_id",
+        "raw_hash",
+        pl.lit(fingerprint).alias("fingerprint"),
+        pl.lit(run_id).alias("run_id"),
+    )
+    rows = output.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
+    later = list(STAGES[STAGES.index(stage) :])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""DELETE FROM {table} AS t USING done
+                WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id"""
+        )
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM rows")
+        con.execute(
+            """DELETE FROM meta.stage_state AS st USING done
+               WHERE st.stage IN (SELECT unnest($1::VARCHAR[]))
+                 AND st.batch_id = done.batch_id AND st.posting_id = done.posting_id""",
+            [later],
+        )
+        con.execute("INSERT INTO meta.stage_state SELECT * FROM done")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove derived rows of postings no longer in raw.postings (replaced or withdrawn)."""
+    removed = 0
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in (*STAGE_OUTPUT.values(), "meta.stage_state"):
+            removed += con.execute(
+                f"""DELETE FROM {table} AS t WHERE NOT EXISTS (
+                        SELECT 1 FROM raw.postings AS r
+                        WHERE r.batch_id = t.batch_id AND r.posting_id = t.posting_id)"""
+            ).fetchone()[0]
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return removed
+
+
+def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget every stage's work (not the raw layer): the next run rebuilds from raw."""
+    con.execute("BEGIN TRANSACTION")
+    for table in (*STAGE_OUTPUT.values(), "meta.stage_state"):
+        con.execute(f"DELETE FROM {table}")
+    con.execute("COMMIT")
+
+
 def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
     """Flag every posting that duplicates another, exactly or nearly, across all batches.
 
@@ -182,6 +439,25 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def mart_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 of each mart's rows in a stable order: equal checksums, equal marts.
+
+    Rows are hashed in DuckDB (md5 per row, then sha256 over the sorted row hashes), so a
+    large mart is never pulled into Python.
+    """
+    marts = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+    ).fetchall()
+    checksums = {}
+    for (mart,) in marts:
+        (digest,) = con.execute(
+            f"""SELECT sha256(coalesce(string_agg(h, '' ORDER BY h), ''))
+                FROM (SELECT md5(CAST(t AS VARCHAR)) AS h FROM marts.{mart} AS t)"""
+        ).fetchone()
+        checksums[mart] = digest
+    return checksums
 
 
 def publish(work_path: Path, published_path: Path) -> Path:

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.cli import manifest_is_stale
 from pipeline.settings import DBT_PROJECT_DIR
+from tests.support import TwoBatches, build_two_batches
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,3 +30,10 @@ def dbt_manifest() -> Path:
             check=True,
         )
     return manifest
+
+
+@pytest.fixture(scope="session")
+def two_batches(tmp_path_factory) -> TwoBatches:
+    """Two real runs on one warehouse (see `tests.support.build_two_batches`), shared by the
+    report and the incremental-run tests."""
+    return build_two_batches(tmp_path_factory.mktemp("two_batches"))

@@ -1,5 +1,5 @@
 -- Source contract of raw.ingest_accounting, per file:
--- records_read = loaded + quarantined + duplicates.
+-- records_read = loaded + quarantined + duplicates + unchanged (null before change detection).
 
 select
     batch_id,
@@ -8,6 +8,7 @@ select
     records_read,
     loaded,
     quarantined,
-    duplicates
+    duplicates,
+    unchanged
 from {{ source('roleprint_raw', 'ingest_accounting') }}
-where records_read <> loaded + quarantined + duplicates
+where records_read <> loaded + quarantined + duplicates + coalesce(unchanged, 0)

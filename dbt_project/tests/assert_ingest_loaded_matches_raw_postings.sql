@@ -1,5 +1,6 @@
 {{ config(severity = 'warn') }}
--- ingest_accounting.loaded (summed per batch and source) matches the rows in raw.postings.
+-- ingest_accounting.loaded (summed per batch and source) matches the rows in raw.postings
+-- plus the superseded versions in raw.superseded_postings.
 -- Warn only: the contract does not state this equality explicitly.
 
 with
@@ -14,8 +15,13 @@ accounting as (
 
 postings as (
 
+    -- a loaded posting is current, or superseded by a later version
     select batch_id, source, count(*) as postings
-    from {{ source('roleprint_raw', 'postings') }}
+    from (
+        select batch_id, source from {{ source('roleprint_raw', 'postings') }}
+        union all
+        select batch_id, source from {{ source('roleprint_raw', 'superseded_postings') }}
+    ) as loaded_versions
     group by batch_id, source
 
 )

@@ -1,5 +1,5 @@
 -- Nothing is dropped silently: in pipeline_accounting every record read was loaded,
--- quarantined or counted as a duplicate.
+-- quarantined, counted as a duplicate, or found unchanged since an earlier run.
 
 select
     batch_id,
@@ -7,6 +7,7 @@ select
     records_read,
     loaded,
     quarantined,
-    duplicates
+    duplicates,
+    unchanged
 from {{ ref('pipeline_accounting') }}
-where records_read <> loaded + quarantined + duplicates
+where records_read <> loaded + quarantined + duplicates + unchanged

@@ -2,7 +2,7 @@
 
 Checks on the Python stages are blocking: a failure stops every downstream asset in the run,
 so a bad batch never reaches the marts, the report or the published snapshot. Stage suites
-validate the rows of the batch the run processes; mart suites validate the whole mart.
+validate the rows the run wrote (stages are incremental); mart suites validate the whole mart.
 """
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ import dagster as dg
 from data_quality import run_suite
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import load_taxonomy
+from pipeline.warehouse import STAGE_OUTPUT
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class SuiteCheck:
     suite: str
     asset: dg.AssetKey
     table: str
-    per_batch: bool = True
+    per_run: bool = True
     blocking: bool = True
     needs_categories: bool = False
 
@@ -30,7 +31,7 @@ def mart_suite(mart: str, needs_categories: bool = False) -> SuiteCheck:
         mart,
         dg.AssetKey(["marts", mart]),
         f"marts.{mart}",
-        per_batch=False,
+        per_run=False,
         needs_categories=needs_categories,
     )
 
@@ -53,8 +54,22 @@ SUITE_CHECKS = (
 )
 
 
+def rows_written_by_run(table: str) -> str:
+    """SQL (one parameter, the run id) selecting the rows of a stage table this run wrote."""
+    if table == "raw.postings":
+        return "SELECT * FROM raw.postings WHERE ingest_run_id = ?"
+    if table == "raw.quarantine":
+        return """SELECT q.* FROM raw.quarantine AS q JOIN raw.ingest_runs AS r
+                  ON r.batch_id = q.batch_id AND r.ingested_at = q.quarantined_at
+                  WHERE r.run_id = ?"""
+    stage = {v: k for k, v in STAGE_OUTPUT.items()}[table]
+    return f"""SELECT t.* FROM {table} AS t SEMI JOIN (
+                   SELECT batch_id, posting_id FROM meta.stage_state
+                   WHERE stage = '{stage}' AND run_id = ?) AS s USING (batch_id, posting_id)"""
+
+
 def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
-    scope = "this batch's rows" if spec.per_batch else "the whole mart"
+    scope = "the rows this run wrote" if spec.per_run else "the whole mart"
 
     @dg.asset_check(
         name=f"{spec.suite}_suite",
@@ -63,18 +78,26 @@ def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
         description=f"Great Expectations suite `{spec.suite}` on {scope} of {spec.table}.",
     )
-    def _check(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
         params = {}
         if spec.needs_categories:
             params["categories"] = list(load_taxonomy(roleprint.taxonomy_path).category_ids)
         with warehouse.connect() as con:
-            if spec.per_batch:
-                batch_id = warehouse.current_batch()
-                frame = con.execute(
-                    f"SELECT * FROM {spec.table} WHERE batch_id = ?", [batch_id]
-                ).df()
+            if spec.per_run:
+                frame = con.execute(rows_written_by_run(spec.table), [context.run.run_id]).df()
             else:
                 frame = con.execute(f"SELECT * FROM {spec.table}").df()
+        if spec.per_run and frame.empty:
+            return dg.AssetCheckResult(
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR
+                if spec.blocking
+                else dg.AssetCheckSeverity.WARN,
+                description=f"nothing new: this run wrote no rows to {spec.table}",
+                metadata={"rows_validated": 0},
+            )
         outcome = run_suite(spec.suite, frame, **params)
         return dg.AssetCheckResult(
             passed=outcome.success,
@@ -88,42 +111,58 @@ def suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
 
 ACCOUNTING_BY_SOURCE = """
     WITH acc AS (
-        SELECT source, sum(records_read) AS records_read, sum(loaded) AS loaded,
+        SELECT batch_id, source, sum(records_read) AS records_read, sum(loaded) AS loaded,
                sum(quarantined) AS quarantined, sum(duplicates) AS duplicates,
-               count(*) FILTER (WHERE records_read <> loaded + quarantined + duplicates)
+               sum(coalesce(unchanged, 0)) AS unchanged,
+               count(*) FILTER (WHERE records_read
+                   <> loaded + quarantined + duplicates + coalesce(unchanged, 0))
                    AS unbalanced_files
-        FROM raw.ingest_accounting WHERE batch_id = $1 GROUP BY source),
+        FROM raw.ingest_accounting GROUP BY ALL),
+    -- a loaded posting is in raw.postings, or in raw.superseded_postings once a later
+    -- version replaced it
     loaded_rows AS (
-        SELECT source, count(*) AS n FROM raw.postings WHERE batch_id = $1 GROUP BY source),
+        SELECT batch_id, source, count(*) AS n
+        FROM (SELECT batch_id, source FROM raw.postings
+              UNION ALL SELECT batch_id, source FROM raw.superseded_postings)
+        GROUP BY ALL),
     quarantined_rows AS (
-        SELECT coalesce(source, '(unknown)') AS source, count(*) AS n
-        FROM raw.quarantine WHERE batch_id = $1 AND stage = 'ingest' GROUP BY 1)
-    SELECT source,
+        SELECT batch_id, coalesce(source, '(unknown)') AS source, count(*) AS n
+        FROM raw.quarantine WHERE stage = 'ingest' GROUP BY ALL)
+    SELECT batch_id, source,
            coalesce(records_read, 0), coalesce(loaded, 0), coalesce(quarantined, 0),
-           coalesce(duplicates, 0), coalesce(unbalanced_files, 0),
+           coalesce(duplicates, 0), coalesce(unchanged, 0), coalesce(unbalanced_files, 0),
            coalesce(loaded_rows.n, 0), coalesce(quarantined_rows.n, 0)
-    FROM acc FULL JOIN loaded_rows USING (source) FULL JOIN quarantined_rows USING (source)
-    ORDER BY source
+    FROM acc FULL JOIN loaded_rows USING (batch_id, source)
+         FULL JOIN quarantined_rows USING (batch_id, source)
+    ORDER BY batch_id, source
 """
 
 
 def accounting_problems(rows: list[tuple]) -> list[str]:
-    """What does not add up, per source: files, postings rows, quarantine rows."""
+    """What does not add up, per batch and source: files, postings rows, quarantine rows."""
     problems = []
-    for source, read, loaded, quarantined, dups, unbalanced, in_postings, in_quarantine in rows:
+    for row in rows:
+        batch, source, read, loaded, quarantined, dups, unchanged, unbalanced = row[:8]
+        in_postings, in_quarantine = row[8:]
+        where = f"batch {batch}, source {source}"
         if unbalanced:
             problems.append(
-                f"{source}: {unbalanced} file(s) where read <> loaded + quarantined + duplicates"
+                f"{where}: {unbalanced} file(s) where read <> loaded + quarantined + "
+                "duplicates + unchanged"
             )
-        if read != loaded + quarantined + dups:
+        if read != loaded + quarantined + dups + unchanged:
             problems.append(
-                f"{source}: read {read} <> {loaded} loaded + {quarantined} quarantined + {dups} duplicates"
+                f"{where}: read {read} <> {loaded} loaded + {quarantined} quarantined + "
+                f"{dups} duplicates + {unchanged} unchanged"
             )
         if in_postings != loaded:
-            problems.append(f"{source}: {loaded} loaded but {in_postings} rows in raw.postings")
+            problems.append(
+                f"{where}: {loaded} loaded but {in_postings} rows in raw.postings "
+                "(with superseded versions)"
+            )
         if in_quarantine != quarantined:
             problems.append(
-                f"{source}: {quarantined} quarantined but {in_quarantine} rows in raw.quarantine"
+                f"{where}: {quarantined} quarantined but {in_quarantine} rows in raw.quarantine"
             )
     return problems
 
@@ -133,30 +172,34 @@ def accounting_problems(rows: list[tuple]) -> list[str]:
     asset="raw_ingest_accounting",
     blocking=True,
     description=(
-        "Every record read is accounted for, per file, per source and for the batch: "
-        "read = loaded + quarantined + duplicates, and the loaded and quarantined records are "
-        "the rows of raw.postings and raw.quarantine."
+        "Every record ever read is accounted for, per file and per batch and source: "
+        "read = loaded + quarantined + duplicates + unchanged (already loaded by an earlier "
+        "run), and the loaded and quarantined records are the rows of raw.postings (or "
+        "raw.superseded_postings) and raw.quarantine."
     ),
 )
 def records_accounted_for(warehouse: Warehouse) -> dg.AssetCheckResult:
-    batch_id = warehouse.current_batch()
     with warehouse.connect() as con:
-        rows = con.execute(ACCOUNTING_BY_SOURCE, [batch_id]).fetchall()
+        rows = con.execute(ACCOUNTING_BY_SOURCE).fetchall()
     problems = accounting_problems(rows)
-    read, loaded, quarantined, dups = (sum(r[i] for r in rows) for i in (1, 2, 3, 4))
-    totals = f"{read} read = {loaded} loaded + {quarantined} quarantined + {dups} duplicates"
+    read, loaded, quarantined, dups, unchanged = (sum(r[i] for r in rows) for i in range(2, 7))
+    totals = (
+        f"{read} read = {loaded} loaded + {quarantined} quarantined + {dups} duplicates "
+        f"+ {unchanged} unchanged"
+    )
     return dg.AssetCheckResult(
         passed=not problems,
         metadata={
-            "batch_id": batch_id,
-            "by_source": dg.MetadataValue.md(
-                "| source | read | loaded | quarantined | duplicates |\n|---|---|---|---|---|\n"
-                + "\n".join(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in rows)
+            "by_batch_and_source": dg.MetadataValue.md(
+                "| batch | source | read | loaded | quarantined | duplicates | unchanged |\n"
+                "|---|---|---|---|---|---|---|\n"
+                + "\n".join(f"| {' | '.join(str(v) for v in r[:7])} |" for r in rows)
             ),
             "records_read": int(read),
             "loaded": int(loaded),
             "quarantined": int(quarantined),
             "duplicates": int(dups),
+            "unchanged": int(unchanged),
         },
         description=f"balanced: {totals}" if not problems else "; ".join(problems[:10]),
     )

@@ -6,7 +6,13 @@ import polars as pl
 from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.warehouse import read_batch, replace_batch, replace_rows
+from pipeline.warehouse import (
+    pending_postings,
+    read_postings,
+    replace_rows,
+    stage_fingerprint,
+    write_stage,
+)
 
 
 def taxonomy_frames(taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -97,19 +103,31 @@ def responsibility_labels(
     context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     tax = load_taxonomy(roleprint.taxonomy_path)
-    batch_id = warehouse.current_batch()
+    fingerprint = stage_fingerprint(roleprint.category_classifier, tax.label, tax.content_hash)
+    classify = get_category_classifier(roleprint.category_classifier)
     with warehouse.connect() as con:
-        items = read_batch(con, "clean.responsibilities", batch_id)
-        classify = get_category_classifier(roleprint.category_classifier)
-        labels = classify(items, tax).with_columns(batch_id=pl.lit(batch_id))
-        replace_batch(con, "clean.responsibility_labels", labels, batch_id)
+        keys = pending_postings(con, "classify", fingerprint)
+        items = read_postings(con, "clean.responsibilities", keys)
+        # the classifier labels (posting_id, position) rows: one call per batch keeps them unique
+        parts = [
+            classify(part, tax).with_columns(batch_id=pl.lit(batch))
+            for (batch,), part in items.partition_by("batch_id", as_dict=True).items()
+        ]
+        labels = (
+            pl.concat(parts)
+            if parts
+            else classify(items, tax).with_columns(batch_id=pl.lit(None, pl.String))
+        )
+        write_stage(con, "classify", keys, labels, fingerprint, context.run_id)
+        total = con.execute("SELECT count(*) FROM clean.responsibility_labels").fetchone()[0]
     primary = labels.filter(pl.col("rank") == 1)
-    context.log.info(f"labelled {items.height} responsibilities with {tax.label}")
+    context.log.info(f"labelled {items.height} new or changed responsibilities with {tax.label}")
     return dg.MaterializeResult(
         metadata={
-            "batch_id": batch_id,
             "classifier": tax.label,
-            "dagster/row_count": labels.height,
+            "processed_this_run": keys.height,
+            "labels_this_run": labels.height,
+            "dagster/row_count": int(total),
             "responsibilities": items.height,
             "primary_other_share": round(float((primary["category"] == "other").mean() or 0.0), 4),
         }
@@ -124,19 +142,23 @@ def responsibility_labels(
     description="Each posting's role type (AI-First / AI-Support / ML-First / unknown) with score, method and reason.",
     metadata={"table": "clean.posting_role_types"},
 )
-def posting_role_types(roleprint: RoleprintConfig, warehouse: Warehouse) -> dg.MaterializeResult:
-    batch_id = warehouse.current_batch()
+def posting_role_types(
+    context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    fingerprint = stage_fingerprint(roleprint.role_type_classifier)
     with warehouse.connect() as con:
-        postings = read_batch(con, "clean.postings", batch_id)
-        labels = read_batch(con, "clean.responsibility_labels", batch_id)
+        keys = pending_postings(con, "role_types", fingerprint)
+        postings = read_postings(con, "clean.postings", keys)
+        labels = read_postings(con, "clean.responsibility_labels", keys)
         typed = get_role_type_classifier(roleprint.role_type_classifier)(postings, labels)
-        replace_batch(con, "clean.posting_role_types", typed, batch_id)
+        write_stage(con, "role_types", keys, typed, fingerprint, context.run_id)
+        split = con.execute(
+            "SELECT role_type, count(*) FROM clean.posting_role_types GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     return dg.MaterializeResult(
         metadata={
-            "batch_id": batch_id,
-            "dagster/row_count": typed.height,
-            "split": dg.MetadataValue.json(
-                dict(typed.group_by("role_type").len().sort("role_type").iter_rows())
-            ),
+            "processed_this_run": typed.height,
+            "dagster/row_count": sum(n for _, n in split),
+            "split": dg.MetadataValue.json(dict(split)),
         }
     )

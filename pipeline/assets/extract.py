@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipeline.extract import get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
-from pipeline.warehouse import read_batch, replace_batch
+from pipeline.warehouse import pending_postings, read_postings, stage_fingerprint, write_stage
 
 
 @dg.asset(
@@ -18,19 +18,22 @@ from pipeline.warehouse import read_batch, replace_batch
 def responsibilities(
     context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    batch_id = warehouse.current_batch()
+    fingerprint = stage_fingerprint(roleprint.extractor)
     with warehouse.connect() as con:
-        postings = read_batch(con, "clean.postings", batch_id)
+        keys = pending_postings(con, "extract", fingerprint)
+        postings = read_postings(con, "clean.postings", keys)
         items = get_extractor(roleprint.extractor)(postings)
-        replace_batch(con, "clean.responsibilities", items, batch_id)
+        write_stage(con, "extract", keys, items, fingerprint, context.run_id)
+        total = con.execute("SELECT count(*) FROM clean.responsibilities").fetchone()[0]
     covered = items["posting_id"].n_unique()
     context.log.info(
-        f"{items.height} responsibilities from {covered} of {postings.height} postings"
+        f"{items.height} responsibilities from {covered} of {postings.height} new or changed postings"
     )
     return dg.MaterializeResult(
         metadata={
-            "batch_id": batch_id,
-            "dagster/row_count": items.height,
+            "processed_this_run": postings.height,
+            "items_this_run": items.height,
+            "dagster/row_count": int(total),
             "postings_with_items": covered,
             "postings_without_items": postings.height - covered,
             "by_method": dg.MetadataValue.json(dict(items.group_by("method").len().iter_rows())),

@@ -1,4 +1,9 @@
-"""Stage 1, ingest: source files -> raw.postings (+ raw.quarantine, raw.ingest_accounting)."""
+"""Stage 1, ingest: new or changed source files -> raw.postings (+ quarantine, accounting).
+
+Incremental: a file whose content hash is in raw.file_manifest is not read again; a record
+identical to a posting already loaded is counted `unchanged`; one with the same id and other
+content replaces the old version (which moves to raw.superseded_postings).
+"""
 
 import json
 from datetime import UTC, datetime
@@ -7,8 +12,8 @@ import dagster as dg
 import polars as pl
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
-from pipeline.sources.ingest import ingest_sources
-from pipeline.warehouse import replace_rows
+from pipeline.sources.ingest import ingest_sources, plan_files
+from pipeline.warehouse import file_manifest, known_postings, write_ingest
 
 
 class IngestConfig(dg.Config):
@@ -37,7 +42,7 @@ class IngestConfig(dg.Config):
         dg.AssetSpec(
             "raw_ingest_accounting",
             kinds={"duckdb"},
-            description="Per file: records read = loaded + quarantined + duplicates.",
+            description="Per file: records read = loaded + quarantined + duplicates + unchanged.",
             metadata={"table": "raw.ingest_accounting, raw.ingest_runs"},
         ),
     ],
@@ -52,15 +57,24 @@ def ingest(
     batch_id = settings.resolved_batch_id()
     now = datetime.now(UTC).replace(tzinfo=None)
     context.log.info(f"ingesting batch {batch_id} from {[str(s) for s in settings.sources]}")
+    with warehouse.connect() as con:
+        to_read, unchanged_files = plan_files(settings.sources, file_manifest(con))
+        context.log.info(
+            f"{len(to_read)} new or changed file(s) to read, {len(unchanged_files)} unchanged "
+            "since they were last read (skipped)"
+        )
+        known = known_postings(con, batch_id, [(f.source, str(f.path)) for f in to_read])
     result = ingest_sources(
         settings.sources,
         batch_id,
         now,
         progress=context.log.info,
         field_maps=settings.load_field_maps(),
+        files=to_read,
+        known=known,
+        run_id=context.run_id,
     )
     totals = result.totals()
-    sources = sorted({s.name for s in settings.sources})
     run = pl.DataFrame(
         [
             {
@@ -69,16 +83,13 @@ def ingest(
                 "sources": json.dumps([str(s) for s in settings.sources]),
                 "ingested_at": now,
                 **totals,
+                "files_read": len(to_read),
+                "files_unchanged": len(unchanged_files),
             }
         ]
     )
     with warehouse.connect() as con:
-        # a rerun of this batch replaces what its sources loaded before, and nothing else
-        where = "batch_id = ? AND source IN (SELECT unnest(?::VARCHAR[]))"
-        replace_rows(con, "raw.postings", result.postings, where, [batch_id, sources])
-        replace_rows(con, "raw.quarantine", result.quarantine, where, [batch_id, sources])
-        replace_rows(con, "raw.ingest_accounting", result.accounting, where, [batch_id, sources])
-        replace_rows(con, "raw.ingest_runs", run, "run_id = ?", [context.run_id])
+        write_ingest(con, result, batch_id, context.run_id, run, now)
         batch_total = con.execute(
             "SELECT count(*) FROM raw.postings WHERE batch_id = ?", [batch_id]
         ).fetchone()[0]
@@ -88,10 +99,9 @@ def ingest(
         asset_key="raw_postings",
         metadata={
             "batch_id": batch_id,
-            "records_read": totals["records_read"],
-            "loaded": totals["loaded"],
-            "quarantined": totals["quarantined"],
-            "duplicates": totals["duplicates"],
+            **totals,
+            "files_read": len(to_read),
+            "files_unchanged": len(unchanged_files),
             "postings_in_batch": int(batch_total),
             "dagster/row_count": int(batch_total),
             "quarantine_reasons": dg.MetadataValue.md(

@@ -1,10 +1,29 @@
-"""Stage 2, normalise: raw.postings -> clean.postings (Polars text normalisation, dedup flags)."""
+"""Stage 2, normalise: raw.postings -> clean.postings (Polars text normalisation, dedup flags).
+
+Incremental: only new or changed raw postings are normalised; duplicate flags are then
+recomputed over all postings, since a new posting can duplicate an old one.
+"""
 
 import dagster as dg
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
-from pipeline.warehouse import assign_duplicates, read_batch, replace_batch
+from pipeline.warehouse import (
+    assign_duplicates,
+    drop_orphans,
+    pending_postings,
+    read_postings,
+    reset_derived,
+    stage_fingerprint,
+    write_stage,
+)
+
+
+class RebuildConfig(dg.Config):
+    """`rebuild: true` redoes every posting in every stage from the raw layer (after a code
+    change; a method or taxonomy change is detected and redone without it)."""
+
+    rebuild: bool = False
 
 
 @dg.asset(
@@ -16,25 +35,32 @@ from pipeline.warehouse import assign_duplicates, read_batch, replace_batch
     metadata={"table": "clean.postings"},
 )
 def clean_postings(
-    context: dg.AssetExecutionContext, roleprint: RoleprintConfig, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    config: RebuildConfig,
+    roleprint: RoleprintConfig,
+    warehouse: Warehouse,
 ) -> dg.MaterializeResult:
-    batch_id = warehouse.current_batch()
+    fingerprint = stage_fingerprint("normalise")
     with warehouse.connect() as con:
-        raw = read_batch(con, "raw.postings", batch_id)
-        context.log.info(f"normalising {raw.height} postings of batch {batch_id}")
-        clean = clean_batch(raw)
-        replace_batch(con, "clean.postings", clean, batch_id)
+        if config.rebuild:
+            context.log.info("rebuild: every stage's output is dropped and redone from raw")
+            reset_derived(con)
+        orphans = drop_orphans(con)
+        keys = pending_postings(con, "normalise", fingerprint)
+        raw = read_postings(con, "raw.postings", keys)
+        context.log.info(f"normalising {raw.height} new or changed postings")
+        write_stage(con, "normalise", keys, clean_batch(raw), fingerprint, context.run_id)
         assign_duplicates(con, dedup=roleprint.dedup)
         stats = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NOT NULL),
                       count(*) FILTER (WHERE is_analysed), coalesce(sum(pii_redactions), 0),
                       count(*) FILTER (WHERE language <> 'en')
-               FROM clean.postings WHERE batch_id = ?""",
-            [batch_id],
+               FROM clean.postings"""
         ).fetchone()
     return dg.MaterializeResult(
         metadata={
-            "batch_id": batch_id,
+            "processed_this_run": raw.height,
+            "removed_replaced_versions": orphans,
             "dagster/row_count": stats[0],
             "duplicates_flagged": stats[1],
             "analysed": stats[2],

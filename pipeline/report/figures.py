@@ -86,7 +86,7 @@ _QUERIES = {
         FROM marts.category_changes_between_batches WHERE is_latest_batch
         ORDER BY share_change DESC, sort_order, category""",
     "accounting": """
-        SELECT batch_id, source, records_read, loaded, quarantined, duplicates, postings,
+        SELECT batch_id, source, records_read, loaded, quarantined, duplicates, unchanged, postings,
                postings_analysed, responsibilities, responsibilities_analysed
         FROM marts.pipeline_accounting ORDER BY batch_id, source""",
     "methods": """

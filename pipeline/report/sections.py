@@ -339,12 +339,13 @@ def reference_comparison(figures: dict[str, Any]) -> list[str]:
 
 def _accounting_table(figures: dict[str, Any]) -> list[str]:
     lines = [
-        "| Batch | Source | Records read | Loaded | Quarantined | Duplicate ids | Postings analysed | Responsibilities analysed |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Batch | Source | Records read | Loaded | Quarantined | Duplicate ids | Unchanged | Postings analysed | Responsibilities analysed |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {a['batch_id']} | {a['source']} | {a['records_read']:,} | {a['loaded']:,} | "
-        f"{a['quarantined']:,} | {a['duplicates']:,} | {a['postings_analysed']:,} | "
+        f"{a['quarantined']:,} | {a['duplicates']:,} | {a['unchanged']:,} | "
+        f"{a['postings_analysed']:,} | "
         f"{a['responsibilities_analysed']:,} |"
         for a in figures.get("accounting", [])
     ]
@@ -394,7 +395,8 @@ def methods(figures: dict[str, Any]) -> list[str]:
     return [
         "## Methods",
         "",
-        "Data: every record read is loaded, quarantined with its reason, or dropped as a repeated id.",
+        "Data: every record read is loaded, quarantined with its reason, dropped as a repeated id, "
+        "or skipped as unchanged since an earlier run (a changed posting replaces its old version).",
         "",
         *_accounting_table(figures),
         "How each stage worked on the analysed postings:",

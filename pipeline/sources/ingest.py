@@ -5,8 +5,9 @@ Pure of Dagster and DuckDB: it reads files and returns Polars frames, so it is t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +33,8 @@ POSTINGS_SCHEMA = {
     "extra": pl.String,
     "precomputed_responsibilities": pl.List(pl.String),
     "precomputed_role_type": pl.String,
+    "source_file": pl.String,
+    "ingest_run_id": pl.String,
 }
 QUARANTINE_SCHEMA = {
     "stage": pl.String,
@@ -51,7 +54,72 @@ ACCOUNTING_SCHEMA = {
     "loaded": pl.Int64,
     "quarantined": pl.Int64,
     "duplicates": pl.Int64,
+    "unchanged": pl.Int64,
+    "replaced": pl.Int64,
 }
+MANIFEST_SCHEMA = {
+    "source": pl.String,
+    "source_file": pl.String,
+    "content_hash": pl.String,
+    "size_bytes": pl.Int64,
+}
+SUPERSEDED_SCHEMA = {"batch_id": pl.String, "posting_id": pl.String}
+# a file that failed this way was not read at all: it stays out of the manifest
+UNREAD_FILE_ERRORS = ("file vanished", "unreadable file")
+COUNTS = ("records_read", "loaded", "quarantined", "duplicates", "unchanged", "replaced")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a source, with the hash of its bytes when they could be read."""
+
+    source: str
+    path: Path
+    content_hash: str | None
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class KnownPosting:
+    """A posting an earlier run loaded: a record with its id is unchanged or replaces it."""
+
+    source: str
+    raw_hash: str
+    batch_id: str
+
+
+def hash_file(path: Path) -> tuple[str | None, int]:
+    """sha256 of the file's bytes and its size; (None, 0) when it cannot be read (the reader
+    then reports why, and the record is quarantined)."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return None, 0
+    return digest.hexdigest(), size
+
+
+def plan_files(
+    sources: Iterable[SourceSpec], manifest: Mapping[tuple[str, str], str]
+) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Split the sources' files into (to read, unchanged).
+
+    `manifest` maps (source, file) to the content hash read last time: a file with the same
+    hash is not read again; a new or changed file is, and so is one that cannot be hashed.
+    """
+    to_read: list[SourceFile] = []
+    unchanged: list[SourceFile] = []
+    for spec in sources:
+        for path in discover_files(Path(spec.path)):
+            digest, size = hash_file(path)
+            entry = SourceFile(spec.name, path, digest, size)
+            same = digest is not None and manifest.get((spec.name, str(path))) == digest
+            (unchanged if same else to_read).append(entry)
+    return to_read, unchanged
 
 
 @dataclass
@@ -59,11 +127,13 @@ class IngestResult:
     postings: pl.DataFrame
     quarantine: pl.DataFrame
     accounting: pl.DataFrame
+    # (batch_id, posting_id) of earlier versions the loaded postings replace
+    superseded: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUPERSEDED_SCHEMA))
+    # the files read, with their content hashes (the next run skips them while unchanged)
+    manifest: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MANIFEST_SCHEMA))
 
     def totals(self) -> dict[str, int]:
-        sums = self.accounting.select(
-            pl.col("records_read", "loaded", "quarantined", "duplicates").sum()
-        )
+        sums = self.accounting.select(pl.col(*COUNTS).sum())
         return {k: int(v or 0) for k, v in sums.row(0, named=True).items()}
 
 
@@ -97,13 +167,29 @@ def ingest_sources(
     progress: ProgressFn | None = None,
     progress_every: int = 500,
     field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+    files: Sequence[SourceFile] | None = None,
+    known: Mapping[str, KnownPosting] | None = None,
+    run_id: str = "",
 ) -> IngestResult:
-    """Read every source; `field_maps` gives a source (by name) its own field mapping."""
+    """Read the sources' files (or just `files`) into rows.
+
+    `field_maps` gives a source (by name) its own field mapping. `known` holds the postings
+    earlier runs loaded, by id: a record identical to one is counted `unchanged` and not loaded
+    again; one with other content is loaded and replaces it (`replaced`, listed in
+    `superseded`). Every record read ends up loaded, quarantined, a duplicate or unchanged.
+    """
+    if files is None:
+        files, _ = plan_files(sources, {})
     postings: list[dict] = []
     quarantine: list[dict] = []
     accounting: list[dict] = []
-    # posting_id -> (source, raw_hash, where first seen): the id rules of `_place`
-    seen: dict[str, tuple[str, str, str]] = {}
+    superseded: list[dict] = []
+    # posting_id -> (source, raw_hash, where first seen): the id rules of `place_id`
+    seen: dict[str, tuple[str, str, str]] = {
+        pid: (k.source, k.raw_hash, f"batch {k.batch_id}") for pid, k in (known or {}).items()
+    }
+    earlier = dict(known or {})  # known postings not yet met again in this run
+    retry: set[Path] = set()
     files_done = 0
 
     def quarantine_row(source: str, rec: RawRecord, reason: str) -> dict:
@@ -118,69 +204,93 @@ def ingest_sources(
             "quarantined_at": ingested_at,
         }
 
-    for spec in sources:
-        for path in discover_files(Path(spec.path)):
-            counts = {"records_read": 0, "loaded": 0, "quarantined": 0, "duplicates": 0}
-            for rec in read_records(path):
-                counts["records_read"] += 1
-                if not rec.ok:
-                    quarantine.append(quarantine_row(spec.name, rec, rec.error or "unknown error"))
-                    counts["quarantined"] += 1
-                    continue
-                try:
-                    row = map_record(rec.data or {}, (field_maps or {}).get(spec.name))
-                except RecordError as exc:
-                    excerpt = str(rec.data)[:200]
-                    quarantine.append(
-                        quarantine_row(
-                            spec.name,
-                            RawRecord(rec.source_uri, rec.locator, excerpt=excerpt),
-                            str(exc),
-                        )
+    for file in files:
+        source, path = file.source, file.path
+        counts = dict.fromkeys(COUNTS, 0)
+        for rec in read_records(path):
+            counts["records_read"] += 1
+            if not rec.ok:
+                quarantine.append(quarantine_row(source, rec, rec.error or "unknown error"))
+                counts["quarantined"] += 1
+                if (rec.error or "").startswith(UNREAD_FILE_ERRORS):
+                    retry.add(path)  # not in the manifest: read again once it is back
+                continue
+            try:
+                row = map_record(rec.data or {}, (field_maps or {}).get(source))
+            except RecordError as exc:
+                excerpt = str(rec.data)[:200]
+                quarantine.append(
+                    quarantine_row(
+                        source, RawRecord(rec.source_uri, rec.locator, excerpt=excerpt), str(exc)
                     )
-                    counts["quarantined"] += 1
-                    continue
-                where = f"{rec.source_uri} ({rec.locator})"
-                verdict, posting_id = place_id(seen, spec.name, row["posting_id"], row["raw_hash"])
-                if verdict == "duplicate":
-                    counts["duplicates"] += 1
-                    continue
-                if verdict == "conflict":
-                    first = seen[posting_id][2]
-                    quarantine.append(
-                        quarantine_row(
-                            spec.name,
-                            RawRecord(rec.source_uri, rec.locator, excerpt=str(rec.data)[:200]),
-                            f"duplicate id {posting_id!r} in source {spec.name!r} with different "
-                            f"content (first seen in {first}): fix the source or give the "
-                            "postings distinct ids",
-                        )
-                    )
-                    counts["quarantined"] += 1
-                    continue
-                row["posting_id"] = posting_id
-                seen[posting_id] = (spec.name, row["raw_hash"], where)
-                row.update(
-                    source=spec.name,
-                    source_uri=f"{rec.source_uri}#{rec.locator}"
-                    if rec.locator != "file"
-                    else rec.source_uri,
-                    batch_id=batch_id,
-                    ingested_at=ingested_at,
                 )
-                postings.append(row)
-                counts["loaded"] += 1
-            accounting.append(
-                {"batch_id": batch_id, "source": spec.name, "source_uri": str(path), **counts}
+                counts["quarantined"] += 1
+                continue
+            where = f"{rec.source_uri} ({rec.locator})"
+            verdict, posting_id = place_id(seen, source, row["posting_id"], row["raw_hash"])
+            previous = earlier.pop(posting_id, None)
+            if previous is not None and verdict == "duplicate":
+                counts["unchanged"] += 1
+                seen[posting_id] = (source, row["raw_hash"], where)
+                continue
+            if previous is not None and verdict == "conflict":  # a new version of it
+                superseded.append({"batch_id": previous.batch_id, "posting_id": posting_id})
+                counts["replaced"] += 1
+                verdict = "new"
+            if verdict == "duplicate":
+                counts["duplicates"] += 1
+                continue
+            if verdict == "conflict":
+                first = seen[posting_id][2]
+                quarantine.append(
+                    quarantine_row(
+                        source,
+                        RawRecord(rec.source_uri, rec.locator, excerpt=str(rec.data)[:200]),
+                        f"duplicate id {posting_id!r} in source {source!r} with different "
+                        f"content (first seen in {first}): fix the source or give the "
+                        "postings distinct ids",
+                    )
+                )
+                counts["quarantined"] += 1
+                continue
+            row["posting_id"] = posting_id
+            seen[posting_id] = (source, row["raw_hash"], where)
+            row.update(
+                source=source,
+                source_uri=f"{rec.source_uri}#{rec.locator}"
+                if rec.locator != "file"
+                else rec.source_uri,
+                source_file=str(path),
+                ingest_run_id=run_id,
+                batch_id=batch_id,
+                ingested_at=ingested_at,
             )
-            files_done += 1
-            if progress and files_done % progress_every == 0:
-                progress(
-                    f"ingest: {files_done} files read, {len(postings)} postings, {len(quarantine)} quarantined"
-                )
+            postings.append(row)
+            counts["loaded"] += 1
+        accounting.append(
+            {"batch_id": batch_id, "source": source, "source_uri": str(path), **counts}
+        )
+        files_done += 1
+        if progress and files_done % progress_every == 0:
+            progress(
+                f"ingest: {files_done} of {len(files)} files read, {len(postings)} postings, "
+                f"{len(quarantine)} quarantined"
+            )
 
+    manifest = [
+        {
+            "source": f.source,
+            "source_file": str(f.path),
+            "content_hash": f.content_hash,
+            "size_bytes": f.size_bytes,
+        }
+        for f in files
+        if f.content_hash is not None and f.path not in retry
+    ]
     return IngestResult(
         postings=pl.DataFrame(postings, schema=POSTINGS_SCHEMA),
         quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA),
         accounting=pl.DataFrame(accounting, schema=ACCOUNTING_SCHEMA),
+        superseded=pl.DataFrame(superseded, schema=SUPERSEDED_SCHEMA),
+        manifest=pl.DataFrame(manifest, schema=MANIFEST_SCHEMA),
     )

@@ -10,7 +10,9 @@ and the field at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +109,8 @@ class Taxonomy:
     #: Pairs of categories the report's key insights set side by side, each with a title,
     #: e.g. ("Provider APIs versus self-hosting", ("provider_apis", "self_hosting")).
     comparisons: tuple[tuple[str, tuple[str, str]], ...] = ()
+    #: sha256 of the file's text: an edit without a version bump still reclassifies
+    content_hash: str = ""
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -145,12 +149,14 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 @functools.lru_cache(maxsize=8)
 def _load(file: Path, mtime_ns: int) -> Taxonomy:  # noqa: ARG001 - mtime is part of the cache key
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except FileNotFoundError as exc:
         raise TaxonomyError(f"{file}: taxonomy file not found") from exc
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{file}: invalid YAML: {exc}") from exc
-    return _Parser(file).taxonomy(raw)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return dataclasses.replace(_Parser(file).taxonomy(raw), content_hash=digest)
 
 
 class _Parser:

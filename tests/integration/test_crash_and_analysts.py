@@ -9,6 +9,7 @@ ROLEPRINT_TEST_KILL_STAGES=all to kill it in every stage in turn.
 
 import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -92,9 +93,15 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("ROLEPRINT_", "DAGSTER_"))}
 
 
-def run_to_completion(data_dir: Path) -> subprocess.CompletedProcess:
+def run_to_completion(
+    data_dir: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        run_command(data_dir), capture_output=True, text=True, env=clean_env(), timeout=600
+        run_command(data_dir),
+        capture_output=True,
+        text=True,
+        env={**clean_env(), **(extra_env or {})},
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
@@ -196,17 +203,62 @@ class Analysts:
         return readings
 
 
+# secrets a real deployment has in its environment (API tokens for connectors, a password)
+SECRETS = {
+    "GREENHOUSE_API_TOKEN": "gh-" + secrets.token_hex(12),
+    "OPENAI_API_KEY": "sk-" + secrets.token_hex(16),
+    "ROLEPRINT_DB_PASSWORD": "pw-" + secrets.token_hex(10),
+}
+
+
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
-    """One complete run of the bundled samples: the good state every test starts from."""
-    data_dir = tmp_path_factory.mktemp("crash") / "data"
-    run_to_completion(data_dir)
+    """One complete run of the bundled samples: the good state every test starts from.
+
+    It runs with secrets in its environment and a persistent Dagster instance (event log and
+    compute logs on disk), so the secrets test can search everything the run wrote.
+    """
+    root = tmp_path_factory.mktemp("crash")
+    data_dir, dagster_home = root / "data", root / "dagster_home"
+    dagster_home.mkdir()
+    done = run_to_completion(data_dir, {**SECRETS, "DAGSTER_HOME": str(dagster_home)})
     settings_paths = {
         "work": data_dir / "warehouse" / "roleprint.duckdb",
         "published": data_dir / "published" / "roleprint.duckdb",
         "report": data_dir / "reports" / "latest" / "report.md",
+        "dagster_home": dagster_home,
+        "output": done.stdout + done.stderr,
     }
     return data_dir, settings_paths, table_digest(settings_paths["work"])
+
+
+def test_no_secret_reaches_the_logs_the_warehouse_or_the_report(first_run):
+    data_dir, paths, _ = first_run
+    found = []
+    # the run's own output
+    found += [f"run output: {name}" for name, v in SECRETS.items() if v in paths["output"]]
+    # every file the run wrote: reports, dbt logs and artifacts, Dagster's event log (SQLite
+    # stores text as is) and compute logs, and the DuckDB files themselves
+    files = [p for d in (data_dir, paths["dagster_home"]) for p in d.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".db" for p in paths["dagster_home"].rglob("*"))  # the event log
+    for path in files:
+        data = path.read_bytes()
+        found += [f"{path}: {name}" for name, v in SECRETS.items() if v.encode() in data]
+    # DuckDB may compress strings on disk: search every row of every table as text too
+    with duckdb.connect(str(paths["published"]), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+        ).fetchall()
+        for (table,) in tables:
+            for name, value in SECRETS.items():
+                hits = con.execute(
+                    f"SELECT count(*) FROM {table} AS t WHERE CAST(t AS VARCHAR) LIKE ?",
+                    [f"%{value}%"],
+                ).fetchone()[0]
+                if hits:
+                    found.append(f"{table}: {name}")
+    assert len(files) > 20 and len(tables) > 20
+    assert not found, found
 
 
 @pytest.mark.parametrize("stage", KILL_STAGES)

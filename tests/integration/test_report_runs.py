@@ -2,62 +2,24 @@
 and byte-identical Markdown and JSON when rebuilt from the same warehouse."""
 
 import json
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from pipeline.definitions import build_definitions
-from pipeline.settings import SAMPLE_POSTINGS_DIR, Settings, SourceSpec
+from pipeline.settings import Settings
+from tests.support import FIRST_BATCH, SECOND_BATCH, TwoBatches, execute
 
 pytestmark = pytest.mark.integration
 
-FIRST, SECOND = "2026-03-01", "2026-04-01"
-# A reference in the reference report's layout, written here: two bands, two taxonomy
-# categories, one name the taxonomy does not have.
-REFERENCE = """\
-# A Hand-Written Report
-
-## Very Common
-
-### Building AI Systems
-
-### Collaboration and Communication
-
-## Rare
-
-### Prompt Whispering
-"""
-
-
-def execute(settings: Settings, selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
-    job = build_definitions(settings).resolve_job_def("refresh_warehouse")
-    return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        asset_selection=[dg.AssetKey(k) for k in selection] if selection else None,
-        raise_on_error=False,
-    )
+FIRST, SECOND = FIRST_BATCH, SECOND_BATCH
 
 
 @pytest.fixture(scope="module")
-def two_batches(tmp_path_factory):
-    root = tmp_path_factory.mktemp("two_batches")
-    reference = root / "reference.md"
-    reference.write_text(REFERENCE, encoding="utf-8")
-    # the second batch: the AI-engineer YAML postings only, so the mix of problems moves
-    second = root / "second"
-    second.mkdir()
-    for path in sorted(SAMPLE_POSTINGS_DIR.glob("48*AI_Engineer*.yaml")):
-        shutil.copy(path, second / path.name)
-    common = {"data_dir": root / "data", "reference_report": reference}
-    first = Settings(sources=(SourceSpec("sample", SAMPLE_POSTINGS_DIR),), batch_id=FIRST, **common)
-    assert execute(first).success
-    later = Settings(sources=(SourceSpec("sample", second),), batch_id=SECOND, **common)
-    result = execute(later)
-    assert result.success
-    return later, result
+def two_batches(two_batches: TwoBatches):
+    """The shared two-batch warehouse (conftest), as (settings, result) of the second run."""
+    return two_batches.later, two_batches.result
 
 
 def report_dir(settings: Settings, result: dg.ExecuteInProcessResult) -> Path:

@@ -334,10 +334,11 @@ def test_methods_section_shows_accounting_methods_and_measured_quality():
         {
             "batch_id": "2026-02-04",
             "source": "builtin",
-            "records_read": 105,
+            "records_read": 107,
             "loaded": 103,
             "quarantined": 1,
             "duplicates": 1,
+            "unchanged": 2,
             "postings": 103,
             "postings_analysed": 100,
             "responsibilities": 700,
@@ -369,7 +370,7 @@ def test_methods_section_shows_accounting_methods_and_measured_quality():
     ]
     md = render_markdown(f)
     methods = md.split("## Methods\n")[1]
-    assert "| 2026-02-04 | builtin | 105 | 103 | 1 | 1 | 100 | 640 |" in methods
+    assert "| 2026-02-04 | builtin | 107 | 103 | 1 | 1 | 2 | 100 | 640 |" in methods
     assert "- Extraction: `rules` 640 responsibilities (100%)" in methods
     assert (
         "- Deduplication: `unique` 100 postings (97%); `exact duplicate, counted once` 3 postings (3%)"

@@ -149,7 +149,14 @@ def test_duplicate_ids_within_a_batch_are_counted(tmp_path):
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps({"id": "same", "title": "T", "description": "x"}))
     result = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW)
-    assert result.totals() == {"records_read": 2, "loaded": 1, "quarantined": 0, "duplicates": 1}
+    assert result.totals() == {
+        "records_read": 2,
+        "loaded": 1,
+        "quarantined": 0,
+        "duplicates": 1,
+        "unchanged": 0,
+        "replaced": 0,
+    }
 
 
 def test_missing_source_path_is_a_clear_error(tmp_path):

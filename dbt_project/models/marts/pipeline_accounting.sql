@@ -11,7 +11,9 @@ accounting as (
         sum(records_read) as records_read,
         sum(loaded) as loaded,
         sum(quarantined) as quarantined,
-        sum(duplicates) as duplicates
+        sum(duplicates) as duplicates,
+        sum(unchanged) as unchanged,
+        sum(replaced) as replaced
     from {{ ref('stg_roleprint__ingest_accounting') }}
     group by batch_id, source
 
@@ -59,6 +61,8 @@ select
     coalesce(accounting.loaded, 0) as loaded,
     coalesce(accounting.quarantined, 0) as quarantined,
     coalesce(accounting.duplicates, 0) as duplicates,
+    coalesce(accounting.unchanged, 0) as unchanged,
+    coalesce(accounting.replaced, 0) as replaced,
     coalesce(quarantine.quarantine_records, 0) as quarantine_records,
     coalesce(postings.postings, 0) as postings,
     coalesce(postings.postings_analysed, 0) as postings_analysed,

@@ -15,7 +15,9 @@ renamed as (
         cast(records_read as {{ dbt.type_int() }}) as records_read,
         cast(loaded as {{ dbt.type_int() }}) as loaded,
         cast(quarantined as {{ dbt.type_int() }}) as quarantined,
-        cast(duplicates as {{ dbt.type_int() }}) as duplicates
+        cast(duplicates as {{ dbt.type_int() }}) as duplicates,
+        cast(coalesce(unchanged, 0) as {{ dbt.type_int() }}) as unchanged,
+        cast(coalesce(replaced, 0) as {{ dbt.type_int() }}) as replaced
 
     from source
 

@@ -1,0 +1,96 @@
+"""Nightly increments on the real stack: only new or changed files are read, a changed posting
+replaces its old version, batches accumulate, and a rebuild from raw is one run.
+
+The runs are the shared two-batch warehouse (`tests.support.build_two_batches`): the samples,
+then a batch with new postings, one posting scraped again unchanged and one edited. Rerunning
+the same inputs is `test_pipeline.py::test_rerun_is_idempotent`.
+"""
+
+import shutil
+
+import duckdb
+import pytest
+
+from pipeline.settings import Settings
+from tests.support import (
+    CHANGED_DUTY,
+    FIRST_BATCH,
+    SECOND_BATCH,
+    TwoBatches,
+    execute,
+    warehouse_state,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_second_batch_reads_only_its_new_files_and_loads_new_or_changed_postings(
+    two_batches: TwoBatches,
+):
+    first, later = two_batches.after_first, two_batches.after_later
+    files = len(list(two_batches.later.sources[0].path.iterdir()))
+    batch, files_read, files_unchanged, read, loaded, replaced, unchanged = later["ingest"]
+    assert (batch, files_read, files_unchanged) == (SECOND_BATCH, files, 0)
+    assert (read, loaded, replaced, unchanged) == (files, files - 1, 1, 1)
+    assert first["ingest"][0] == FIRST_BATCH and first["ingest"][5:] == (0, 0)
+
+
+def test_a_changed_posting_replaces_its_old_version(two_batches: TwoBatches):
+    later, changed = two_batches.after_later, two_batches.changed_id
+    assert later["superseded"] == [(FIRST_BATCH, changed, SECOND_BATCH)]
+    where = {(b, pid) for b, pid, _ in later["postings"] if pid == changed}
+    assert where == {(SECOND_BATCH, changed)}
+    with duckdb.connect(str(two_batches.later.published_path), read_only=True) as con:
+        ((batch, text),) = con.execute(
+            "SELECT batch_id, description_text FROM clean.postings WHERE posting_id = ?",
+            [changed],
+        ).fetchall()
+    assert batch == SECOND_BATCH and CHANGED_DUTY in text
+    # the unchanged one stays where it was first loaded, once
+    unchanged = [(b, pid) for b, pid, _ in later["postings"] if pid == two_batches.unchanged_id]
+    assert unchanged == [(FIRST_BATCH, two_batches.unchanged_id)]
+
+
+def test_only_new_and_changed_postings_are_processed(two_batches: TwoBatches):
+    later, run_id = two_batches.after_later, two_batches.result.run_id
+    new_or_changed = two_batches.after_later["ingest"][4]
+    assert {(stage, n) for stage, rid, n in later["processed_by"] if rid == run_id} == {
+        (stage, new_or_changed) for stage in ("normalise", "extract", "classify", "role_types")
+    }
+    # the first batch's items are untouched
+    first_items = [i for i in two_batches.after_first["items"] if i[1] != two_batches.changed_id]
+    assert set(first_items) <= set(later["items"])
+
+
+def test_stage_checks_validate_what_the_run_wrote(two_batches: TwoBatches):
+    checks = {c.check_name: c for c in two_batches.result.get_asset_check_evaluations()}
+    loaded = two_batches.after_later["ingest"][4]
+    assert checks["clean_postings_suite"].passed
+    assert f"({loaded} rows)" in checks["clean_postings_suite"].description
+    accounting = checks["records_accounted_for"]
+    assert accounting.passed and accounting.metadata["unchanged"].value == 1
+
+
+def test_rebuild_from_raw_redoes_every_posting_and_gives_the_same_marts(
+    two_batches: TwoBatches, tmp_path
+):
+    # on a copy, so the shared warehouse stays as the other tests expect it
+    data = tmp_path / "data"
+    shutil.copytree(two_batches.later.data_dir, data, symlinks=True)
+    copy = Settings(
+        data_dir=data,
+        sources=two_batches.later.sources,
+        batch_id=SECOND_BATCH,
+        reference_report=two_batches.later.reference_report,
+    )
+    result = execute(copy, run_config={"ops": {"clean_postings": {"config": {"rebuild": True}}}})
+    assert result.success
+    rebuilt = warehouse_state(copy.published_path)
+    assert rebuilt["ingest"][1:3] == (0, two_batches.after_later["ingest"][1])  # nothing read
+    assert {rid for _, rid, _ in rebuilt["processed_by"]} == {result.run_id}
+    postings = len(two_batches.after_later["postings"])
+    assert {(stage, n) for stage, _, n in rebuilt["processed_by"]} == {
+        (stage, postings) for stage in ("normalise", "extract", "classify", "role_types")
+    }
+    assert rebuilt["marts"] == two_batches.after_later["marts"]
+    assert rebuilt["items"] == two_batches.after_later["items"]

@@ -1,0 +1,149 @@
+"""Change detection in ingest: the file manifest, known postings, and the transactional write
+that lets a file be re-read without duplicating or losing a record (real DuckDB files)."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.assets.checks import ACCOUNTING_BY_SOURCE, accounting_problems
+from pipeline.settings import SourceSpec
+from pipeline.sources.ingest import KnownPosting, ingest_sources, plan_files
+from pipeline.warehouse import ensure_tables, file_manifest, known_postings, write_ingest
+
+NOW = datetime(2026, 5, 1, 6, 0)
+
+
+def posting(pid: str, text: str) -> str:
+    return json.dumps({"id": pid, "title": "AI Engineer", "description": text})
+
+
+def test_plan_reads_new_and_changed_files_and_skips_unchanged_ones(tmp_path):
+    for name in ("a.json", "b.json", "c.json"):
+        (tmp_path / name).write_text(posting(name, "Build things"))
+    spec = SourceSpec("s", tmp_path)
+    to_read, unchanged = plan_files([spec], {})
+    assert [f.path.name for f in to_read] == ["a.json", "b.json", "c.json"] and not unchanged
+    manifest = {(f.source, str(f.path)): f.content_hash for f in to_read}
+    (tmp_path / "b.json").write_text(posting("b.json", "Build other things"))
+    (tmp_path / "d.json").write_text(posting("d.json", "New"))
+    to_read, unchanged = plan_files([spec], manifest)
+    assert [f.path.name for f in to_read] == ["b.json", "d.json"]
+    assert [f.path.name for f in unchanged] == ["a.json", "c.json"]
+    # the same file under another source name is another source's file
+    to_read, _ = plan_files([SourceSpec("t", tmp_path)], manifest)
+    assert len(to_read) == 4
+
+
+def test_known_postings_are_unchanged_replaced_or_new(tmp_path):
+    (tmp_path / "x.jsonl").write_text(
+        "\n".join(
+            [
+                posting("same", "Build RAG systems"),
+                posting("edited", "Build agents, now with evals"),
+                posting("fresh", "Ship features"),
+                posting("same", "Build RAG systems"),  # again in this run: a duplicate
+            ]
+        )
+    )
+    first = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW)
+    hashes = dict(zip(first.postings["posting_id"], first.postings["raw_hash"], strict=True))
+    known = {
+        "same": KnownPosting("s", hashes["same"], "b0"),
+        "edited": KnownPosting("s", "an older hash", "b0"),
+    }
+    result = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW, known=known, run_id="r1")
+    assert result.totals() == {
+        "records_read": 4,
+        "loaded": 2,
+        "quarantined": 0,
+        "duplicates": 1,
+        "unchanged": 1,
+        "replaced": 1,
+    }
+    assert sorted(result.postings["posting_id"]) == ["edited", "fresh"]
+    assert result.superseded.to_dicts() == [{"batch_id": "b0", "posting_id": "edited"}]
+    assert set(result.postings["ingest_run_id"]) == {"r1"}
+    assert set(result.postings["source_file"]) == {str(tmp_path / "x.jsonl")}
+
+
+def test_a_vanished_file_stays_out_of_the_manifest(tmp_path):
+    (tmp_path / "gone.json").write_text(posting("g", "text"))
+    files, _ = plan_files([SourceSpec("s", tmp_path)], {})
+    (tmp_path / "gone.json").unlink()
+    result = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW, files=files)
+    assert result.totals()["quarantined"] == 1
+    assert result.manifest.height == 0  # read again once it is back
+
+
+def ingest_into(db: Path, folder: Path, batch: str, run_id: str) -> dict:
+    """One ingest as the asset does it: plan, known postings, read, write."""
+    spec = SourceSpec("s", folder)
+    with duckdb.connect(str(db)) as con:
+        ensure_tables(con)
+        to_read, unchanged = plan_files([spec], file_manifest(con))
+        known = known_postings(con, batch, [(f.source, str(f.path)) for f in to_read])
+        result = ingest_sources([spec], batch, NOW, files=to_read, known=known, run_id=run_id)
+        totals = result.totals()
+        run = pl.DataFrame(
+            [
+                {
+                    "run_id": run_id,
+                    "batch_id": batch,
+                    "sources": "[]",
+                    "ingested_at": NOW,
+                    **totals,
+                    "files_read": len(to_read),
+                    "files_unchanged": len(unchanged),
+                }
+            ]
+        )
+        write_ingest(con, result, batch, run_id, run, NOW)
+        rows = con.execute(ACCOUNTING_BY_SOURCE).fetchall()
+        assert accounting_problems(rows) == []
+        postings = con.execute(
+            "SELECT batch_id, posting_id FROM raw.postings ORDER BY ALL"
+        ).fetchall()
+        superseded = con.execute(
+            "SELECT batch_id, posting_id FROM raw.superseded_postings ORDER BY ALL"
+        ).fetchall()
+    return {"totals": totals, "postings": postings, "superseded": superseded}
+
+
+def test_rereading_files_never_duplicates_or_loses_a_record(tmp_path):
+    db, week1, week2 = tmp_path / "w.duckdb", tmp_path / "week1", tmp_path / "week2"
+    week1.mkdir()
+    week2.mkdir()
+    (week1 / "a.jsonl").write_text(posting("p1", "One") + "\n" + posting("p2", "Two"))
+    first = ingest_into(db, week1, "b1", "r1")
+    assert first["postings"] == [("b1", "p1"), ("b1", "p2")]
+
+    # the same folder again: nothing read
+    again = ingest_into(db, week1, "b1", "r2")
+    assert again["totals"]["records_read"] == 0 and again["postings"] == first["postings"]
+
+    # the file edited within its batch: p2 changed, p3 added, p1 dropped from the file.
+    # The file's contribution to the batch is replaced: no superseded copy, no stale row.
+    (week1 / "a.jsonl").write_text(posting("p2", "Two, edited") + "\n" + posting("p3", "Three"))
+    edited = ingest_into(db, week1, "b1", "r3")
+    assert edited["postings"] == [("b1", "p2"), ("b1", "p3")] and edited["superseded"] == []
+
+    # next week: p3 again as is, p2 edited again, p4 new
+    (week2 / "b.jsonl").write_text(
+        "\n".join(
+            [posting("p3", "Three"), posting("p2", "Two, edited twice"), posting("p4", "Four")]
+        )
+    )
+    later = ingest_into(db, week2, "b2", "r4")
+    assert later["totals"] == {
+        "records_read": 3,
+        "loaded": 2,
+        "quarantined": 0,
+        "duplicates": 0,
+        "unchanged": 1,
+        "replaced": 1,
+    }
+    assert later["postings"] == [("b1", "p3"), ("b2", "p2"), ("b2", "p4")]
+    assert later["superseded"] == [("b1", "p2")]
