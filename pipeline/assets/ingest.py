@@ -57,8 +57,9 @@ def ingest(
     batch_id = settings.resolved_batch_id()
     now = datetime.now(UTC).replace(tzinfo=None)
     context.log.info(f"ingesting batch {batch_id} from {[str(s) for s in settings.sources]}")
+    field_maps = settings.load_field_maps()
     with warehouse.connect() as con:
-        to_read, unchanged_files = plan_files(settings.sources, file_manifest(con))
+        to_read, unchanged_files = plan_files(settings.sources, file_manifest(con), field_maps)
         context.log.info(
             f"{len(to_read)} new or changed file(s) to read, {len(unchanged_files)} unchanged "
             "since they were last read (skipped)"
@@ -69,7 +70,7 @@ def ingest(
         batch_id,
         now,
         progress=context.log.info,
-        field_maps=settings.load_field_maps(),
+        field_maps=field_maps,
         files=to_read,
         known=known,
         run_id=context.run_id,

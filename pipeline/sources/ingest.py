@@ -6,6 +6,7 @@ Pure of Dagster and DuckDB: it reads files and returns Polars frames, so it is t
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,19 +104,39 @@ def hash_file(path: Path) -> tuple[str | None, int]:
     return digest.hexdigest(), size
 
 
+def mapping_fingerprint(field_map: Mapping[str, tuple[str, ...]] | None) -> str:
+    """A short hash of a source's own field mapping; '' for the default mapping."""
+    if not field_map:
+        return ""
+    canonical = json.dumps({k: list(v) for k, v in sorted(field_map.items())})
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def with_mapping(digest: str, fingerprint: str) -> str:
+    """A content hash that also changes when the source's field mapping does, so that a new
+    mapping re-reads the files and reloads their postings."""
+    return hashlib.sha256(f"{digest}|{fingerprint}".encode()).hexdigest() if fingerprint else digest
+
+
 def plan_files(
-    sources: Iterable[SourceSpec], manifest: Mapping[tuple[str, str], str]
+    sources: Iterable[SourceSpec],
+    manifest: Mapping[tuple[str, str], str],
+    field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> tuple[list[SourceFile], list[SourceFile]]:
     """Split the sources' files into (to read, unchanged).
 
     `manifest` maps (source, file) to the content hash read last time: a file with the same
-    hash is not read again; a new or changed file is, and so is one that cannot be hashed.
+    hash (and the same field mapping) is not read again; a new or changed file is, and so is
+    one that cannot be hashed.
     """
     to_read: list[SourceFile] = []
     unchanged: list[SourceFile] = []
     for spec in sources:
+        fingerprint = mapping_fingerprint((field_maps or {}).get(spec.name))
         for path in discover_files(Path(spec.path)):
             digest, size = hash_file(path)
+            if digest is not None:
+                digest = with_mapping(digest, fingerprint)
             entry = SourceFile(spec.name, path, digest, size)
             same = digest is not None and manifest.get((spec.name, str(path))) == digest
             (unchanged if same else to_read).append(entry)
@@ -179,7 +200,8 @@ def ingest_sources(
     `superseded`). Every record read ends up loaded, quarantined, a duplicate or unchanged.
     """
     if files is None:
-        files, _ = plan_files(sources, {})
+        files, _ = plan_files(sources, {}, field_maps)
+    fingerprints = {name: mapping_fingerprint(m) for name, m in (field_maps or {}).items()}
     postings: list[dict] = []
     quarantine: list[dict] = []
     accounting: list[dict] = []
@@ -226,6 +248,7 @@ def ingest_sources(
                 )
                 counts["quarantined"] += 1
                 continue
+            row["raw_hash"] = with_mapping(row["raw_hash"], fingerprints.get(source, ""))
             where = f"{rec.source_uri} ({rec.locator})"
             verdict, posting_id = place_id(seen, source, row["posting_id"], row["raw_hash"])
             previous = earlier.pop(posting_id, None)

@@ -147,3 +147,20 @@ def test_rereading_files_never_duplicates_or_loses_a_record(tmp_path):
     }
     assert later["postings"] == [("b1", "p3"), ("b2", "p2"), ("b2", "p4")]
     assert later["superseded"] == [("b1", "p2")]
+
+
+def test_a_new_field_mapping_rereads_the_files_and_reloads_their_postings(tmp_path):
+    (tmp_path / "a.json").write_text(
+        json.dumps({"id": "1", "Headline": "AI Engineer", "description": "x"})
+    )
+    spec = SourceSpec("board", tmp_path)
+    plain, _ = plan_files([spec], {})
+    mapped = {"board": {"title": ("Headline",)}}
+    manifest = {(f.source, str(f.path)): f.content_hash for f in plain}
+    to_read, unchanged = plan_files([spec], manifest, mapped)
+    assert len(to_read) == 1 and not unchanged
+    before = ingest_sources([spec], "b1", NOW).postings.row(0, named=True)
+    known = {before["posting_id"]: KnownPosting("board", before["raw_hash"], "b1")}
+    after = ingest_sources([spec], "b2", NOW, field_maps=mapped, known=known)
+    assert after.totals()["replaced"] == 1
+    assert after.postings["title"].to_list() == ["AI Engineer"]
