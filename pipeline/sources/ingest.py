@@ -251,6 +251,10 @@ def ingest_sources(
             row["raw_hash"] = with_mapping(row["raw_hash"], fingerprints.get(source, ""))
             where = f"{rec.source_uri} ({rec.locator})"
             verdict, posting_id = place_id(seen, source, row["posting_id"], row["raw_hash"])
+            if row.pop("id_from_content") and verdict == "conflict":
+                # same title, company and description, other unmapped fields (a row number,
+                # a scrape time): the same posting again, not two postings fighting for an id
+                verdict = "duplicate"
             previous = earlier.pop(posting_id, None)
             if previous is not None and verdict == "duplicate":
                 counts["unchanged"] += 1

@@ -196,6 +196,8 @@ def map_record(
 
     return {
         "posting_id": posting_id,
+        # an id made from the content: two records with it are the same posting listed twice
+        "id_from_content": source_id is None,
         "title": title,
         "company": company,
         "location": location,

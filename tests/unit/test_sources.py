@@ -116,6 +116,19 @@ def test_posting_id_falls_back_to_content_hash():
     assert a["posting_id"] == b["posting_id"] and a["posting_id"].startswith("h_")
 
 
+def test_an_id_less_posting_listed_twice_is_a_duplicate_not_an_id_conflict(tmp_path):
+    # CSV exports number their rows: the same posting twice differs only in the row number
+    (tmp_path / "jobs.csv").write_text(
+        ",title,description,salary\n"
+        '1,AI Engineer,"Build RAG systems",100k\n'
+        '2,AI Engineer,"Build RAG systems",110k\n'
+        '3,AI Engineer,"Evaluate agents",100k\n'
+    )
+    result = ingest_sources([SourceSpec("board", tmp_path)], "b1", NOW)
+    totals = result.totals()
+    assert (totals["loaded"], totals["duplicates"], totals["quarantined"]) == (2, 1, 0)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
