@@ -1,7 +1,8 @@
-"""The DuckDB warehouse: table contracts (DDL), batch-replacing writes, duplicate flags, publish.
+"""The DuckDB warehouse: table contracts (DDL), incremental writes, duplicate flags, publish.
 
-Every write replaces the rows of one batch inside a transaction, so a rerun of the same batch
-is idempotent and a failed run leaves the previous rows in place.
+Every write replaces the rows it owns (a file's contribution to a batch, a stage's output for
+a set of postings) inside one transaction, so a rerun is idempotent and a failed or killed run
+leaves the previous rows in place.
 """
 
 from __future__ import annotations
@@ -167,16 +168,6 @@ def replace_rows(
         con.execute("ROLLBACK")
         raise
     return frame.height
-
-
-def replace_batch(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, batch_id: str
-) -> int:
-    return replace_rows(con, table, frame, "batch_id = ?", [batch_id])
-
-
-def read_batch(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> pl.DataFrame:
-    return con.execute(f"SELECT * FROM {table} WHERE batch_id = ?", [batch_id]).pl()
 
 
 # --- incremental ingest ------------------------------------------------------------------
