@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.settings import DBT_PROJECT_DIR, PROJECT_DIR, Settings
+from pipeline.settings import DBT_PROJECT_DIR, PROJECT_DIR, Settings, SourceSpec
 
 
 def prepare_dbt(quiet: bool = True) -> Path:
@@ -215,6 +215,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare_sources(args: argparse.Namespace) -> int:
+    """Field agreement of two shapes of the same postings (e.g. job pages against YAML)."""
+    from datetime import UTC, datetime
+
+    from pipeline.evaluation.field_agreement import field_agreement, unmatched
+    from pipeline.sources.ingest import ingest_sources
+    from pipeline.text.clean import clean_batch
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    frames = []
+    for label in ("reference", "candidate"):
+        spec = SourceSpec.parse(getattr(args, label))
+        result = ingest_sources([spec], "compare", now)
+        print(f"{label} {spec}: {result.totals()}")
+        frames.append(clean_batch(result.postings))
+    only_ref, only_cand = unmatched(*frames)
+    print(f"matched on posting_id; only in reference {only_ref}, only in candidate {only_cand}")
+    rows = field_agreement(*frames)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    for row in rows:
+        print("  " + ", ".join(f"{k} {v}" for k, v in row.items()))
+    return 0
+
+
 def cmd_checksums(args: argparse.Namespace) -> int:
     """Print each mart's checksum: two warehouses with equal lines have equal marts."""
     import duckdb
@@ -351,6 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cl.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
     cl.set_defaults(func=cmd_classify)
+
+    cmp = sub.add_parser(
+        "compare-sources",
+        help="field agreement of two shapes of the same postings (e.g. HTML pages vs YAML)",
+    )
+    cmp.add_argument("reference", help="the shape taken as right: [name=]path")
+    cmp.add_argument("candidate", help="the shape measured: [name=]path")
+    cmp.add_argument("--json", help="also write the figures here")
+    cmp.set_defaults(func=cmd_compare_sources)
 
     chk = sub.add_parser(
         "checksums", help="sha256 of every mart's rows (compare two runs or two warehouses)"

@@ -17,12 +17,24 @@ from typing import Any
 
 import yaml
 
+from pipeline.sources.html import PageError, records_from_page
+
 try:  # the C loader is ~10x faster; fall back quietly where libyaml is missing
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _YamlLoader
 
-SUPPORTED_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv", ".parquet"}
+SUPPORTED_SUFFIXES = {
+    ".yaml",
+    ".yml",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".csv",
+    ".parquet",
+    ".html",
+    ".htm",
+}
 EXCERPT_CHARS = 200
 
 
@@ -212,6 +224,20 @@ def read_csv(path: Path, text: str) -> Iterator[RawRecord]:
         yield RawRecord(str(path), locator, data=dict(zip(header, row, strict=True)))
 
 
+@_text_file
+def read_html(path: Path, text: str) -> Iterator[RawRecord]:
+    """A job page: one record per schema.org JobPosting in its JSON-LD, else the page text."""
+    try:
+        found = records_from_page(text)
+    except (PageError, json.JSONDecodeError) as exc:
+        yield RawRecord(str(path), "file", error=_one_line(exc), excerpt=_excerpt(text))
+        return
+    for locator, record in found:
+        yield RawRecord(
+            str(path), locator if len(found) > 1 or locator == "page" else "file", data=record
+        )
+
+
 def read_parquet(path: Path) -> Iterator[RawRecord]:
     import polars as pl
 
@@ -232,6 +258,8 @@ READERS = {
     ".ndjson": read_jsonl,
     ".csv": read_csv,
     ".parquet": read_parquet,
+    ".html": read_html,
+    ".htm": read_html,
 }
 
 
