@@ -59,6 +59,8 @@ def _apply_args_to_env(args: argparse.Namespace) -> None:
         os.environ["ROLEPRINT_TAXONOMY"] = str(Path(args.taxonomy).resolve())
     if args.mapping:
         os.environ["ROLEPRINT_FIELD_MAPS"] = os.pathsep.join(args.mapping)
+    if args.sources_file:
+        os.environ["ROLEPRINT_SOURCES_FILE"] = str(Path(args.sources_file).resolve())
     if args.no_dedup:
         os.environ["ROLEPRINT_DEDUP"] = "false"
     if args.reference_report:
@@ -240,6 +242,23 @@ def cmd_compare_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    """Validate sources.yaml and show a few records of each source as they would load."""
+    from pipeline.sources.catalog import SourcesError, load_sources, sample_source
+
+    try:
+        sources = load_sources(Path(args.file))
+    except SourcesError as exc:
+        print(f"sources check FAILED: {exc}", file=sys.stderr)
+        return 1
+    for source in sources:
+        print(f"{source.spec.name} ({source.type}): {source.spec.path}")
+        for line in sample_source(source, args.sample):
+            print(f"  {line}")
+    print(f"{len(sources)} source(s) valid")
+    return 0
+
+
 def cmd_checksums(args: argparse.Namespace) -> int:
     """Print each mart's checksum: two warehouses with equal lines have equal marts."""
     import duckdb
@@ -329,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="POSTINGS_DIR=REFERENCE_DIR to evaluate extraction and role types on (repeatable)",
     )
     run.add_argument(
+        "--sources-file", help="sources.yaml listing sources by type and location (see README)"
+    )
+    run.add_argument(
         "--rebuild",
         action="store_true",
         help="redo every stage for every posting from the raw layer (after upgrading roleprint)",
@@ -376,6 +398,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cl.add_argument("--taxonomy", help="taxonomy YAML (default: bundled)")
     cl.set_defaults(func=cmd_classify)
+
+    src = sub.add_parser("sources", help="configured sources (sources.yaml)")
+    src_sub = src.add_subparsers(dest="sources_command", required=True)
+    check = src_sub.add_parser("check", help="validate sources.yaml and sample each source")
+    check.add_argument("--file", default="sources.yaml", help="default: ./sources.yaml")
+    check.add_argument("--sample", type=int, default=3, help="records to show per source")
+    check.set_defaults(func=cmd_sources_check)
 
     cmp = sub.add_parser(
         "compare-sources",

@@ -29,6 +29,7 @@ class RoleprintConfig(dg.ConfigurableResource):
     category_classifier: str = "rules"
     role_type_classifier: str = "rules"
     field_maps: list[str] = []
+    sources_file: str | None = None
     reference_report: str | None = None
 
     @classmethod
@@ -43,6 +44,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             category_classifier=settings.category_classifier,
             role_type_classifier=settings.role_type_classifier,
             field_maps=list(settings.field_maps),
+            sources_file=str(settings.sources_file) if settings.sources_file else None,
             reference_report=str(settings.reference_report) if settings.reference_report else None,
         )
 
@@ -57,6 +59,7 @@ class RoleprintConfig(dg.ConfigurableResource):
             category_classifier=self.category_classifier,
             role_type_classifier=self.role_type_classifier,
             field_maps=tuple(self.field_maps),
+            sources_file=Path(self.sources_file) if self.sources_file else None,
             reference_report=Path(self.reference_report) if self.reference_report else None,
         )
 

@@ -81,6 +81,7 @@ class Settings:
     eval_batches: tuple[str, ...] = ()  # "postings_dir=reference_dir"
     reference_report: Path | None = None  # hand-written report whose bands the report compares
     field_maps: tuple[str, ...] = ()  # "source_name=mapping.yaml"
+    sources_file: Path | None = None  # sources.yaml: sources by type (pipeline.sources.catalog)
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -102,9 +103,14 @@ class Settings:
         return self.inbox_dir or self.data_dir / "inbox"
 
     def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        from pipeline.sources.catalog import load_sources
         from pipeline.sources.mapping import load_field_map
 
-        maps = {}
+        # a source's type mapping from sources.yaml; a mapping file given for it wins
+        maps = {
+            s.spec.name: s.field_map
+            for s in (load_sources(self.sources_file) if self.sources_file else [])
+        }
         for item in self.field_maps:
             name, sep, path = item.partition("=")
             if not sep or not name or not path:
@@ -121,9 +127,13 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         raw_sources = [s for s in env.get("ROLEPRINT_SOURCES", "").split(os.pathsep) if s.strip()]
-        sources = tuple(SourceSpec.parse(s.strip()) for s in raw_sources) or (
-            SourceSpec("sample", SAMPLE_POSTINGS_DIR),
-        )
+        sources_file = env.get("ROLEPRINT_SOURCES_FILE") or None
+        sources = tuple(SourceSpec.parse(s.strip()) for s in raw_sources)
+        if sources_file:
+            from pipeline.sources.catalog import load_sources
+
+            sources += tuple(s.spec for s in load_sources(Path(sources_file).expanduser()))
+        sources = sources or (SourceSpec("sample", SAMPLE_POSTINGS_DIR),)
         taxonomy = env.get("ROLEPRINT_TAXONOMY") or None
         inbox = env.get("ROLEPRINT_INBOX") or None
         return cls(
@@ -149,6 +159,7 @@ class Settings:
                 for m in env.get("ROLEPRINT_FIELD_MAPS", "").split(os.pathsep)
                 if m.strip()
             ),
+            sources_file=Path(sources_file).expanduser() if sources_file else None,
             schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
             inbox_dir=Path(inbox).expanduser() if inbox else None,
         )

@@ -9,10 +9,11 @@ are consumed; everything else is kept as JSON in `extra`.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ DEFAULT_FIELD_MAP: dict[str, tuple[str, ...]] = {
 }
 
 ROLE_TYPES = ("ai-first", "ai-support", "ml-first", "unknown")
+_ESCAPED_HTML_HINT = re.compile(r"&lt;(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b", re.I)
+# 2001-09-09 .. 2286-11-20: ten digits are Unix seconds, not a year or an id-like date
+_UNIX_SECONDS = re.compile(r"[1-9]\d{9}")
 _HTML_HINT = re.compile(r"<(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b[^>]*>", re.I)
 
 
@@ -109,15 +113,25 @@ def _as_text(value: Any, field: str) -> str | None:
     raise RecordError(f"field {field!r} has type {type(value).__name__}, expected text")
 
 
+def unescape_escaped_html(text: str | None) -> str | None:
+    """HTML that was entity-escaped once more (`&lt;p&gt;`, as job-board APIs send it) and has
+    no real tag is decoded, so it is then read as HTML."""
+    if text and _ESCAPED_HTML_HINT.search(text) and not _HTML_HINT.search(text):
+        return html.unescape(text)
+    return text
+
+
 def parse_date(value: Any) -> date | None:
-    """ISO dates, ISO datetimes (with Z/offset), YAML dates; None when not a date."""
-    if value is None or value == "":
+    """ISO dates, ISO datetimes (with Z/offset), YAML dates, Unix seconds; None when not a date."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if _UNIX_SECONDS.fullmatch(text):  # e.g. Hacker News' `time`
+        return datetime.fromtimestamp(int(text), UTC).date()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
@@ -164,7 +178,7 @@ def map_record(
     if isinstance(location, list):
         location = "; ".join(str(x) for x in location if x)
     location = _as_text(location, "location")
-    description = _as_text(values["description"], "description")
+    description = unescape_escaped_html(_as_text(values["description"], "description"))
 
     responsibilities = values["responsibilities"]
     if responsibilities is not None:

@@ -1,0 +1,147 @@
+"""Source types (`source_types.yaml`) and a user's `sources.yaml`: which sources to read, of
+which type, from where, with which field mapping.
+
+sources.yaml:
+
+    sources:
+      - name: remoteok            # the source name in the warehouse
+        type: remoteok_api        # a type from pipeline/sources/source_types.yaml
+        path: exports/remoteok    # a file or a folder (relative to sources.yaml)
+      - name: board
+        type: files
+        path: exports/board
+        mapping: {title: Headline}   # optional, tried before the type's mapping
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.settings import SourceSpec
+from pipeline.sources.mapping import DEFAULT_FIELD_MAP
+
+SOURCE_TYPES_FILE = Path(__file__).with_name("source_types.yaml")
+
+
+class SourcesError(ValueError):
+    """sources.yaml (or a source type) is not valid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class ConfiguredSource:
+    spec: SourceSpec
+    type: str
+    field_map: dict[str, tuple[str, ...]]
+
+
+def _keys(where: str, field: str, keys: Any) -> tuple[str, ...]:
+    keys = [keys] if isinstance(keys, str) else keys
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
+        raise SourcesError(f"{where}: mapping of {field!r} must be a key or a list of keys")
+    return tuple(keys)
+
+
+def _mapping(where: str, raw: Any) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{where}: mapping must be field -> key(s)")
+    unknown = sorted(set(raw) - set(DEFAULT_FIELD_MAP))
+    if unknown:
+        raise SourcesError(
+            f"{where}: unknown fields {unknown} in mapping; known: {sorted(DEFAULT_FIELD_MAP)}"
+        )
+    return {field: _keys(where, field, keys) for field, keys in raw.items()}
+
+
+@cache
+def source_types(path: Path = SOURCE_TYPES_FILE) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Type name -> its field mapping."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    types = data.get("types")
+    if not isinstance(types, dict) or not types:
+        raise SourcesError(f"{path}: expected `types:` with at least one type")
+    return {name: _mapping(f"{path}: type {name}", t.get("mapping")) for name, t in types.items()}
+
+
+def merged_map(*maps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Keys from the first map first, then the next ones, then the defaults."""
+    out: dict[str, tuple[str, ...]] = {}
+    for field, defaults in DEFAULT_FIELD_MAP.items():
+        keys = [k for m in maps for k in m.get(field, ())] + list(defaults)
+        out[field] = tuple(dict.fromkeys(keys))
+    return out
+
+
+def load_sources(path: Path) -> list[ConfiguredSource]:
+    """Parse and validate sources.yaml; paths are relative to the file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SourcesError(f"{path}: cannot read it ({exc})") from exc
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise SourcesError(f"{path}: expected `sources:` with a list of sources")
+    types = source_types()
+    seen: set[str] = set()
+    out = []
+    for index, entry in enumerate(entries):
+        where = f"{path}: sources[{index}]"
+        if not isinstance(entry, dict):
+            raise SourcesError(f"{where}: expected name, type, path")
+        missing = [k for k in ("name", "path") if not entry.get(k)]
+        if missing:
+            raise SourcesError(f"{where}: missing {missing}")
+        name, kind = str(entry["name"]), str(entry.get("type") or "files")
+        where = f"{path}: source {name!r}"
+        unknown = sorted(set(entry) - {"name", "type", "path", "mapping"})
+        if unknown:
+            raise SourcesError(f"{where}: unknown keys {unknown}")
+        if name in seen:
+            raise SourcesError(f"{where}: the name is used twice")
+        seen.add(name)
+        if kind not in types:
+            raise SourcesError(f"{where}: unknown type {kind!r}; known: {sorted(types)}")
+        location = (Path(path).parent / Path(str(entry["path"])).expanduser()).resolve()
+        if not location.exists():
+            raise SourcesError(f"{where}: path {location} does not exist")
+        own = _mapping(where, entry.get("mapping"))
+        out.append(ConfiguredSource(SourceSpec(name, location), kind, merged_map(own, types[kind])))
+    return out
+
+
+def sample_source(source: ConfiguredSource, count: int = 3) -> list[str]:
+    """Up to `count` records of the source as they would load (or why they would not), and
+    how many files it has."""
+    from pipeline.sources.files import discover_files, read_records
+    from pipeline.sources.mapping import RecordError, map_record
+
+    files = discover_files(source.spec.path)
+    lines = [f"{len(files)} file(s)"]
+    shown = 0
+    for path in files:
+        for rec in read_records(path):
+            if shown >= count:
+                return lines
+            shown += 1
+            where = f"{path.name} ({rec.locator})"
+            if not rec.ok:
+                lines.append(f"{where}: quarantined: {rec.error}")
+                continue
+            try:
+                row = map_record(rec.data or {}, source.field_map)
+            except RecordError as exc:
+                lines.append(f"{where}: quarantined: {exc}")
+                continue
+            text = " ".join((row["description_raw"] or "").split())[:80]
+            lines.append(
+                f"{where}: id={row['posting_id']} title={row['title']!r} "
+                f"company={row['company']!r} location={row['location']!r} "
+                f"posted={row['posted_date']} description={text!r}"
+            )
+    return lines

@@ -1,0 +1,132 @@
+"""Source types and sources.yaml: each shape is a named type with its mapping in config.
+
+Records are written here in each shape (fictional content)."""
+
+import json
+from datetime import date
+
+import pytest
+import yaml
+
+from pipeline.settings import Settings
+from pipeline.sources.catalog import SourcesError, load_sources, sample_source, source_types
+from pipeline.sources.mapping import map_record, parse_date, unescape_escaped_html
+
+SHAPES = {
+    "remoteok_api": {
+        "id": "901",
+        "position": "AI Engineer",
+        "company": "Quill",
+        "location": "Worldwide",
+        "date": "2026-03-16T00:00:03+00:00",
+        "description": "<p>Build agents</p>",
+    },
+    "greenhouse_board": {
+        "id": 77,
+        "title": "ML Engineer",
+        "company_name": "Lotmart",
+        "location": {"name": "Lisbon, Portugal"},
+        "first_published": "2025-06-05T05:06:01-04:00",
+        "content": "&lt;p&gt;Ship ranking models&lt;/p&gt;",
+    },
+    "glassdoor_csv": {
+        "Job Title": "Data Scientist",
+        "Company Name": "Tarn Analytics",
+        "Location": "Austin, TX",
+        "Job Description": "Model churn",
+    },
+    "linkedin_jsonl": {
+        "id": "5",
+        "linkedin_job_id": "1983",
+        "title": "ML Engineer",
+        "company_name": "Snapfin",
+        "location": "Seattle, WA",
+        "created": "2020-08-22 05:23:39",
+        "description": "Train models",
+    },
+    "hn_whoishiring": {
+        "id": 468,
+        "time": 1770053906,
+        "text": "Acme | Remote | AI Engineer<p>Join us",
+    },
+}
+EXPECTED = {
+    "remoteok_api": ("901", "AI Engineer", "Quill", "Worldwide", date(2026, 3, 16)),
+    "greenhouse_board": ("77", "ML Engineer", "Lotmart", "Lisbon, Portugal", date(2025, 6, 5)),
+    "glassdoor_csv": (None, "Data Scientist", "Tarn Analytics", "Austin, TX", None),
+    "linkedin_jsonl": ("1983", "ML Engineer", "Snapfin", "Seattle, WA", date(2020, 8, 22)),
+    "hn_whoishiring": ("468", None, None, None, date(2026, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SHAPES))
+def test_each_type_maps_its_shape(kind, tmp_path):
+    path = tmp_path / "sources.yaml"
+    (tmp_path / "data").mkdir()
+    path.write_text(yaml.safe_dump({"sources": [{"name": "s", "type": kind, "path": "data"}]}))
+    (source,) = load_sources(path)
+    row = map_record(SHAPES[kind], source.field_map)
+    got = (row["title"], row["company"], row["location"], row["posted_date"])
+    expected_id, *expected = EXPECTED[kind]
+    assert got == tuple(expected)
+    if expected_id:
+        assert row["posting_id"] == expected_id
+    assert row["description_format"] == "html" or kind in ("glassdoor_csv", "linkedin_jsonl")
+
+
+def test_every_type_in_the_catalog_is_tested():
+    assert set(source_types()) == set(SHAPES) | {"files"}
+
+
+def test_a_sources_own_mapping_comes_before_its_types(tmp_path):
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "sources.yaml"
+    entry = {"name": "b", "type": "remoteok_api", "path": "d", "mapping": {"title": "headline"}}
+    path.write_text(yaml.safe_dump({"sources": [entry]}))
+    (source,) = load_sources(path)
+    assert source.field_map["title"][:2] == ("headline", "position")
+    assert source.field_map["title"][-1] == "name"  # the defaults last
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "a", "type": "nope", "path": "d"}, "unknown type 'nope'"),
+        ({"name": "a", "path": "missing"}, "does not exist"),
+        ({"name": "a", "path": "d", "mapping": {"salary": "pay"}}, "unknown fields ['salary']"),
+        ({"name": "a", "path": "d", "url": "x"}, "unknown keys ['url']"),
+        ({"type": "files", "path": "d"}, "missing ['name']"),
+    ],
+)
+def test_invalid_sources_files_say_where_and_why(tmp_path, entry, message):
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": [entry]}))
+    with pytest.raises(SourcesError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_sources(path)
+
+
+def test_sample_and_settings_use_the_file(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "jobs.json").write_text(json.dumps([{"legal": "terms"}, SHAPES["remoteok_api"]]))
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        yaml.safe_dump({"sources": [{"name": "ro", "type": "remoteok_api", "path": "d"}]})
+    )
+    (source,) = load_sources(path)
+    lines = sample_source(source, 2)
+    assert lines[0] == "1 file(s)"
+    assert "quarantined: no description" in lines[1]
+    assert "id=901 title='AI Engineer'" in lines[2]
+    settings = Settings.from_env({"ROLEPRINT_SOURCES_FILE": str(path)})
+    assert [s.name for s in settings.sources] == ["ro"]
+    assert settings.load_field_maps()["ro"]["title"][0] == "position"
+
+
+def test_escaped_html_is_decoded_and_unix_seconds_are_dates():
+    assert unescape_escaped_html("&lt;p&gt;A &amp;amp; B&lt;/p&gt;") == "<p>A &amp; B</p>"
+    assert unescape_escaped_html("<p>x &lt;b&gt;</p>") == "<p>x &lt;b&gt;</p>"  # real HTML: kept
+    assert unescape_escaped_html("5 &lt; 6") == "5 &lt; 6"
+    assert parse_date("1770053906") == date(2026, 2, 2)
+    assert parse_date("2026") is None
