@@ -48,6 +48,7 @@ ROLE_TYPES = ("ai-first", "ai-support", "ml-first", "unknown")
 _ESCAPED_HTML_HINT = re.compile(r"&lt;(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b", re.I)
 # 2001-09-09 .. 2286-11-20: ten digits are Unix seconds, not a year or an id-like date
 _UNIX_SECONDS = re.compile(r"[1-9]\d{9}")
+_UNIX_MILLISECONDS = re.compile(r"[1-9]\d{12}")
 _HTML_HINT = re.compile(r"<(p|br|li|ul|ol|div|h[1-6]|strong|b|em|span|table)\b[^>]*>", re.I)
 
 
@@ -132,6 +133,8 @@ def parse_date(value: Any) -> date | None:
     text = str(value).strip()
     if _UNIX_SECONDS.fullmatch(text):  # e.g. Hacker News' `time`
         return datetime.fromtimestamp(int(text), UTC).date()
+    if _UNIX_MILLISECONDS.fullmatch(text):  # e.g. Lever's `createdAt`
+        return datetime.fromtimestamp(int(text) / 1000, UTC).date()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:

@@ -49,6 +49,20 @@ SHAPES = {
         "time": 1770053906,
         "text": "Acme | Remote | AI Engineer<p>Join us",
     },
+    "lever_postings": {
+        "id": "lv-1",
+        "text": "ML Engineer",
+        "categories": {"location": "Remote"},
+        "createdAt": 1772000000000,
+        "description": "<p>Train models</p>",
+    },
+    "ashby_job_board": {
+        "id": "as-1",
+        "title": "AI Engineer",
+        "location": "Berlin",
+        "publishedAt": "2026-02-20T08:00:00.000+00:00",
+        "descriptionHtml": "<p>Ship agents</p>",
+    },
 }
 EXPECTED = {
     "remoteok_api": ("901", "AI Engineer", "Quill", "Worldwide", date(2026, 3, 16)),
@@ -56,6 +70,8 @@ EXPECTED = {
     "glassdoor_csv": (None, "Data Scientist", "Tarn Analytics", "Austin, TX", None),
     "linkedin_jsonl": ("1983", "ML Engineer", "Snapfin", "Seattle, WA", date(2020, 8, 22)),
     "hn_whoishiring": ("468", None, None, None, date(2026, 2, 2)),
+    "lever_postings": ("lv-1", "ML Engineer", None, "Remote", date(2026, 2, 25)),
+    "ashby_job_board": ("as-1", "AI Engineer", None, "Berlin", date(2026, 2, 20)),
 }
 
 
