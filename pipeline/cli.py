@@ -253,6 +253,10 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
         return 1
     for source in sources:
         print(f"{source.spec.name} ({source.type}): {source.spec.path}")
+        if source.api:
+            print(f"  {source.api} board {source.board!r}: fetched into that folder at each run")
+            if not source.spec.path.exists():
+                continue
         for line in sample_source(source, args.sample):
             print(f"  {line}")
     print(f"{len(sources)} source(s) valid")

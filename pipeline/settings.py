@@ -102,15 +102,19 @@ class Settings:
     def inbox(self) -> Path:
         return self.inbox_dir or self.data_dir / "inbox"
 
-    def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
+    def configured_sources(self) -> list:
+        """The sources of sources.yaml (pipeline.sources.catalog.ConfiguredSource)."""
         from pipeline.sources.catalog import load_sources
+
+        if not self.sources_file:
+            return []
+        return load_sources(self.sources_file, self.data_dir / "landing")
+
+    def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
         from pipeline.sources.mapping import load_field_map
 
         # a source's type mapping from sources.yaml; a mapping file given for it wins
-        maps = {
-            s.spec.name: s.field_map
-            for s in (load_sources(self.sources_file) if self.sources_file else [])
-        }
+        maps = {s.spec.name: s.field_map for s in self.configured_sources()}
         for item in self.field_maps:
             name, sep, path = item.partition("=")
             if not sep or not name or not path:
@@ -132,7 +136,9 @@ class Settings:
         if sources_file:
             from pipeline.sources.catalog import load_sources
 
-            sources += tuple(s.spec for s in load_sources(Path(sources_file).expanduser()))
+            landing = Path(env.get("ROLEPRINT_DATA_DIR") or PROJECT_DIR / "data") / "landing"
+            configured = load_sources(Path(sources_file).expanduser(), landing.expanduser())
+            sources += tuple(s.spec for s in configured)
         sources = sources or (SourceSpec("sample", SAMPLE_POSTINGS_DIR),)
         taxonomy = env.get("ROLEPRINT_TAXONOMY") or None
         inbox = env.get("ROLEPRINT_INBOX") or None

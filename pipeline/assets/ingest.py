@@ -12,6 +12,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
+from pipeline.sources.connectors import ConnectorError, land_board
 from pipeline.sources.ingest import ingest_sources, plan_files
 from pipeline.warehouse import file_manifest, known_postings, write_ingest
 
@@ -21,6 +22,28 @@ class IngestConfig(dg.Config):
 
     sources: list[str] = []
     batch_id: str = ""
+
+
+def fetch_api_sources(settings, log) -> list[str]:
+    """Land each job-board API source's current postings before the ingest reads them.
+
+    A board that cannot be fetched is logged and listed, and the run goes on with what was
+    landed before: one unreachable board must not stop every other source's nightly run.
+    """
+    failures = []
+    for source in settings.configured_sources():
+        if not source.api:
+            continue
+        try:
+            files = land_board(source.api, source.board, source.spec.path, base_url=source.base_url)
+            log.info(
+                f"{source.spec.name}: fetched {source.api} board {source.board!r}, {len(files)} page(s)"
+            )
+        except ConnectorError as exc:
+            log.warning(f"{source.spec.name}: {exc}")
+            failures.append(f"{source.spec.name}: {exc}")
+        source.spec.path.mkdir(parents=True, exist_ok=True)
+    return failures
 
 
 @dg.multi_asset(
@@ -57,6 +80,7 @@ def ingest(
     batch_id = settings.resolved_batch_id()
     now = datetime.now(UTC).replace(tzinfo=None)
     context.log.info(f"ingesting batch {batch_id} from {[str(s) for s in settings.sources]}")
+    fetch_failures = fetch_api_sources(settings, context.log)
     field_maps = settings.load_field_maps()
     with warehouse.connect() as con:
         to_read, unchanged_files = plan_files(settings.sources, file_manifest(con), field_maps)
@@ -103,6 +127,9 @@ def ingest(
             **totals,
             "files_read": len(to_read),
             "files_unchanged": len(unchanged_files),
+            "api_fetch_failures": dg.MetadataValue.md(
+                "\n".join(f"- {f}" for f in fetch_failures) or "none"
+            ),
             "postings_in_batch": int(batch_total),
             "dagster/row_count": int(batch_total),
             "quarantine_reasons": dg.MetadataValue.md(

@@ -11,6 +11,10 @@ sources.yaml:
         type: files
         path: exports/board
         mapping: {title: Headline}   # optional, tried before the type's mapping
+      - name: lotmart
+        api: greenhouse           # greenhouse | lever | ashby: fetched at each run
+        board: lotmart            # the board token / company slug
+                                  # responses land in <data dir>/landing/<name>
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ class ConfiguredSource:
     spec: SourceSpec
     type: str
     field_map: dict[str, tuple[str, ...]]
+    api: str | None = None  # a job-board API fetched into spec.path before each ingest
+    board: str | None = None
+    base_url: str | None = None
 
 
 def _keys(where: str, field: str, keys: Any) -> tuple[str, ...]:
@@ -78,8 +85,11 @@ def merged_map(*maps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def load_sources(path: Path) -> list[ConfiguredSource]:
-    """Parse and validate sources.yaml; paths are relative to the file."""
+def load_sources(path: Path, landing_root: Path | None = None) -> list[ConfiguredSource]:
+    """Parse and validate sources.yaml; paths are relative to the file. An API source lands its
+    responses in `landing_root/<name>` (default: ./data/landing)."""
+    from pipeline.sources.connectors import PAGERS, SOURCE_TYPE
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -94,12 +104,18 @@ def load_sources(path: Path) -> list[ConfiguredSource]:
         where = f"{path}: sources[{index}]"
         if not isinstance(entry, dict):
             raise SourcesError(f"{where}: expected name, type, path")
-        missing = [k for k in ("name", "path") if not entry.get(k)]
+        api = entry.get("api")
+        required = ("name", "board") if api else ("name", "path")
+        missing = [k for k in required if not entry.get(k)]
         if missing:
             raise SourcesError(f"{where}: missing {missing}")
-        name, kind = str(entry["name"]), str(entry.get("type") or "files")
+        if api and api not in PAGERS:
+            raise SourcesError(f"{where}: unknown api {api!r}; known: {sorted(PAGERS)}")
+        name = str(entry["name"])
+        kind = str(entry.get("type") or (SOURCE_TYPE[api] if api else "files"))
         where = f"{path}: source {name!r}"
-        unknown = sorted(set(entry) - {"name", "type", "path", "mapping"})
+        allowed = {"name", "type", "mapping"} | ({"api", "board", "base_url"} if api else {"path"})
+        unknown = sorted(set(entry) - allowed)
         if unknown:
             raise SourcesError(f"{where}: unknown keys {unknown}")
         if name in seen:
@@ -107,11 +123,23 @@ def load_sources(path: Path) -> list[ConfiguredSource]:
         seen.add(name)
         if kind not in types:
             raise SourcesError(f"{where}: unknown type {kind!r}; known: {sorted(types)}")
-        location = (Path(path).parent / Path(str(entry["path"])).expanduser()).resolve()
-        if not location.exists():
-            raise SourcesError(f"{where}: path {location} does not exist")
+        if api:
+            location = ((landing_root or Path("data") / "landing") / name).resolve()
+        else:
+            location = (Path(path).parent / Path(str(entry["path"])).expanduser()).resolve()
+            if not location.exists():
+                raise SourcesError(f"{where}: path {location} does not exist")
         own = _mapping(where, entry.get("mapping"))
-        out.append(ConfiguredSource(SourceSpec(name, location), kind, merged_map(own, types[kind])))
+        out.append(
+            ConfiguredSource(
+                SourceSpec(name, location),
+                kind,
+                merged_map(own, types[kind]),
+                api=api,
+                board=str(entry["board"]) if api else None,
+                base_url=entry.get("base_url"),
+            )
+        )
     return out
 
 

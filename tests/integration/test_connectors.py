@@ -199,3 +199,41 @@ def test_the_rate_limit_spaces_requests():
         c.retries = 0
         c.get_json("http://127.0.0.1:9/")  # port 9 (discard): refused at once
     assert slept and 4.0 < slept[0] <= 5.0
+
+
+def test_an_ingest_run_fetches_api_sources_and_goes_on_when_one_board_fails(server, tmp_path):
+    import duckdb
+    import yaml
+
+    from pipeline.settings import Settings
+    from tests.support import execute
+
+    Board.script = {"/v1/boards/lotmart/jobs": [ok(GREENHOUSE)]}  # `gone` gets a 404
+    sources_file = tmp_path / "sources.yaml"
+    entries = [
+        {"name": "lotmart", "api": "greenhouse", "board": "lotmart", "base_url": server},
+        {"name": "gone", "api": "greenhouse", "board": "gone", "base_url": server},
+    ]
+    sources_file.write_text(yaml.safe_dump({"sources": entries}))
+    data = tmp_path / "data"
+    settings = Settings.from_env(
+        {"ROLEPRINT_SOURCES_FILE": str(sources_file), "ROLEPRINT_DATA_DIR": str(data)}
+    )
+    assert [s.name for s in settings.sources] == ["lotmart", "gone"]
+    result = execute(settings, ["raw_postings", "raw_quarantine", "raw_ingest_accounting"])
+    assert result.success
+    mat = [
+        m.materialization
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == "raw_postings"
+    ][0]
+    assert (
+        "gone: " in mat.metadata["api_fetch_failures"].value
+        and "HTTP 404" in mat.metadata["api_fetch_failures"].value
+    )
+    with duckdb.connect(str(data / "warehouse" / "roleprint.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT source, posting_id, title, source_file FROM raw.postings"
+        ).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("lotmart", "4011", "AI Engineer")]
+    assert rows[0][3].startswith(str(data / "landing" / "lotmart"))
