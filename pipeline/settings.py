@@ -110,6 +110,10 @@ class Settings:
             return []
         return load_sources(self.sources_file, self.data_dir / "landing")
 
+    def load_source_rules(self) -> dict:
+        """Source name -> its type's value rules (pipeline.sources.rules.SourceRules)."""
+        return {s.spec.name: s.rules for s in self.configured_sources()}
+
     def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
         from pipeline.sources.mapping import load_field_map
 

@@ -82,8 +82,11 @@ def ingest(
     context.log.info(f"ingesting batch {batch_id} from {[str(s) for s in settings.sources]}")
     fetch_failures = fetch_api_sources(settings, context.log)
     field_maps = settings.load_field_maps()
+    rules = settings.load_source_rules()
     with warehouse.connect() as con:
-        to_read, unchanged_files = plan_files(settings.sources, file_manifest(con), field_maps)
+        to_read, unchanged_files = plan_files(
+            settings.sources, file_manifest(con), field_maps, rules
+        )
         context.log.info(
             f"{len(to_read)} new or changed file(s) to read, {len(unchanged_files)} unchanged "
             "since they were last read (skipped)"
@@ -98,6 +101,7 @@ def ingest(
         files=to_read,
         known=known,
         run_id=context.run_id,
+        rules=rules,
     )
     totals = result.totals()
     run = pl.DataFrame(

@@ -28,6 +28,7 @@ import yaml
 
 from pipeline.settings import SourceSpec
 from pipeline.sources.mapping import DEFAULT_FIELD_MAP
+from pipeline.sources.rules import SourceRules, parse_rules
 
 SOURCE_TYPES_FILE = Path(__file__).with_name("source_types.yaml")
 
@@ -41,6 +42,7 @@ class ConfiguredSource:
     spec: SourceSpec
     type: str
     field_map: dict[str, tuple[str, ...]]
+    rules: SourceRules = SourceRules()
     api: str | None = None  # a job-board API fetched into spec.path before each ingest
     board: str | None = None
     base_url: str | None = None
@@ -66,14 +68,32 @@ def _mapping(where: str, raw: Any) -> dict[str, tuple[str, ...]]:
     return {field: _keys(where, field, keys) for field, keys in raw.items()}
 
 
-@cache
-def source_types(path: Path = SOURCE_TYPES_FILE) -> dict[str, dict[str, tuple[str, ...]]]:
-    """Type name -> its field mapping."""
+def _types_file(path: Path) -> dict[str, dict]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     types = data.get("types")
     if not isinstance(types, dict) or not types:
         raise SourcesError(f"{path}: expected `types:` with at least one type")
-    return {name: _mapping(f"{path}: type {name}", t.get("mapping")) for name, t in types.items()}
+    return types
+
+
+@cache
+def source_types(path: Path = SOURCE_TYPES_FILE) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Type name -> its field mapping."""
+    return {
+        name: _mapping(f"{path}: type {name}", t.get("mapping"))
+        for name, t in _types_file(path).items()
+    }
+
+
+@cache
+def type_rules(path: Path = SOURCE_TYPES_FILE) -> dict[str, SourceRules]:
+    """Type name -> its value rules (`clean`, `first_line`)."""
+    try:
+        return {
+            name: parse_rules(f"{path}: type {name}", t) for name, t in _types_file(path).items()
+        }
+    except ValueError as exc:
+        raise SourcesError(str(exc)) from exc
 
 
 def merged_map(*maps: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -135,6 +155,7 @@ def load_sources(path: Path, landing_root: Path | None = None) -> list[Configure
                 SourceSpec(name, location),
                 kind,
                 merged_map(own, types[kind]),
+                rules=type_rules()[kind],
                 api=api,
                 board=str(entry["board"]) if api else None,
                 base_url=entry.get("base_url"),
@@ -162,7 +183,7 @@ def sample_source(source: ConfiguredSource, count: int = 3) -> list[str]:
                 lines.append(f"{where}: quarantined: {rec.error}")
                 continue
             try:
-                row = map_record(rec.data or {}, source.field_map)
+                row = source.rules.apply(map_record(rec.data or {}, source.field_map))
             except RecordError as exc:
                 lines.append(f"{where}: quarantined: {exc}")
                 continue

@@ -17,6 +17,7 @@ import polars as pl
 from pipeline.settings import SourceSpec
 from pipeline.sources.files import RawRecord, discover_files, read_records
 from pipeline.sources.mapping import RecordError, map_record
+from pipeline.sources.rules import SourceRules
 
 POSTINGS_SCHEMA = {
     "posting_id": pl.String,
@@ -112,6 +113,17 @@ def mapping_fingerprint(field_map: Mapping[str, tuple[str, ...]] | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def reader_fingerprint(
+    source: str,
+    field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None,
+    rules: Mapping[str, SourceRules] | None,
+) -> str:
+    """What a source's records are read with besides the code: its mapping and value rules."""
+    own = (rules or {}).get(source)
+    parts = [mapping_fingerprint((field_maps or {}).get(source)), own.fingerprint if own else ""]
+    return "|".join(parts) if any(parts) else ""
+
+
 def with_mapping(digest: str, fingerprint: str) -> str:
     """A content hash that also changes when the source's field mapping does, so that a new
     mapping re-reads the files and reloads their postings."""
@@ -122,6 +134,7 @@ def plan_files(
     sources: Iterable[SourceSpec],
     manifest: Mapping[tuple[str, str], str],
     field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+    rules: Mapping[str, SourceRules] | None = None,
 ) -> tuple[list[SourceFile], list[SourceFile]]:
     """Split the sources' files into (to read, unchanged).
 
@@ -132,7 +145,7 @@ def plan_files(
     to_read: list[SourceFile] = []
     unchanged: list[SourceFile] = []
     for spec in sources:
-        fingerprint = mapping_fingerprint((field_maps or {}).get(spec.name))
+        fingerprint = reader_fingerprint(spec.name, field_maps, rules)
         for path in discover_files(Path(spec.path)):
             digest, size = hash_file(path)
             if digest is not None:
@@ -191,6 +204,7 @@ def ingest_sources(
     files: Sequence[SourceFile] | None = None,
     known: Mapping[str, KnownPosting] | None = None,
     run_id: str = "",
+    rules: Mapping[str, SourceRules] | None = None,
 ) -> IngestResult:
     """Read the sources' files (or just `files`) into rows.
 
@@ -199,9 +213,11 @@ def ingest_sources(
     again; one with other content is loaded and replaces it (`replaced`, listed in
     `superseded`). Every record read ends up loaded, quarantined, a duplicate or unchanged.
     """
+    sources = list(sources)
     if files is None:
-        files, _ = plan_files(sources, {}, field_maps)
-    fingerprints = {name: mapping_fingerprint(m) for name, m in (field_maps or {}).items()}
+        files, _ = plan_files(sources, {}, field_maps, rules)
+    fingerprints = {s.name: reader_fingerprint(s.name, field_maps, rules) for s in sources}
+    no_rules = SourceRules()
     postings: list[dict] = []
     quarantine: list[dict] = []
     accounting: list[dict] = []
@@ -239,6 +255,7 @@ def ingest_sources(
                 continue
             try:
                 row = map_record(rec.data or {}, (field_maps or {}).get(source))
+                row = (rules or {}).get(source, no_rules).apply(row)
             except RecordError as exc:
                 excerpt = str(rec.data)[:200]
                 quarantine.append(

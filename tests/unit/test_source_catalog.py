@@ -146,3 +146,47 @@ def test_escaped_html_is_decoded_and_unix_seconds_are_dates():
     assert unescape_escaped_html("5 &lt; 6") == "5 &lt; 6"
     assert parse_date("1770053906") == date(2026, 2, 2)
     assert parse_date("2026") is None
+
+
+def test_value_rules_of_a_type_clean_and_read_the_first_line():
+    from pipeline.sources.catalog import type_rules
+
+    glassdoor = type_rules()["glassdoor_csv"]
+    assert glassdoor.apply({"company": "Tarn Analytics\n3.8"})["company"] == "Tarn Analytics"
+    assert glassdoor.apply({"company": "Studio 54"})["company"] == "Studio 54"
+    hn = type_rules()["hn_whoishiring"]
+    row = {"company": None, "title": None, "location": None}
+    row["description_raw"] = "Quill Labs | Staff ML Engineer | Lisbon, Portugal | Hybrid<p>About us"
+    assert hn.apply(dict(row)) == {
+        **row,
+        "company": "Quill Labs",
+        "title": "Staff ML Engineer",
+        "location": "Lisbon, Portugal",
+    }
+    prose = {**row, "description_raw": "We hire engineers in Berlin, all levels.<p>more"}
+    assert hn.apply(dict(prose)) == prose  # no header line: nothing guessed
+    mapped = {**row, "title": "Given", "description_raw": row["description_raw"]}
+    assert hn.apply(dict(mapped))["title"] == "Given"  # the mapping wins
+
+
+def test_invalid_rules_are_reported():
+    from pipeline.sources.rules import parse_rules
+
+    with pytest.raises(ValueError, match="clean.company: not a regular expression"):
+        parse_rules("t", {"clean": {"company": "("}})
+    with pytest.raises(ValueError, match="unknown keys"):
+        parse_rules("t", {"first_line": {"sep": "|"}})
+
+
+def test_new_rules_reread_the_files(tmp_path):
+    from pipeline.settings import SourceSpec
+    from pipeline.sources.ingest import plan_files
+    from pipeline.sources.rules import SourceRules
+
+    (tmp_path / "a.csv").write_text("Company Name,Job Description\nAcme,x\n")
+    spec = SourceSpec("g", tmp_path)
+    plain, _ = plan_files([spec], {})
+    manifest = {(f.source, str(f.path)): f.content_hash for f in plain}
+    ruled = {"g": SourceRules(clean=(("company", r"\d$"),))}
+    assert len(plan_files([spec], manifest, None, ruled)[0]) == 1
+    assert len(plan_files([spec], manifest)[0]) == 0
