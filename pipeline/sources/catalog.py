@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from pipeline.settings import SourceSpec
-from pipeline.sources.mapping import DEFAULT_FIELD_MAP
+from pipeline.sources.mapping import DEFAULT_FIELD_MAP, validate_field_map
 from pipeline.sources.rules import SourceRules, parse_rules
 
 SOURCE_TYPES_FILE = Path(__file__).with_name("source_types.yaml")
@@ -48,24 +48,13 @@ class ConfiguredSource:
     base_url: str | None = None
 
 
-def _keys(where: str, field: str, keys: Any) -> tuple[str, ...]:
-    keys = [keys] if isinstance(keys, str) else keys
-    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
-        raise SourcesError(f"{where}: mapping of {field!r} must be a key or a list of keys")
-    return tuple(keys)
-
-
 def _mapping(where: str, raw: Any) -> dict[str, tuple[str, ...]]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
-        raise SourcesError(f"{where}: mapping must be field -> key(s)")
-    unknown = sorted(set(raw) - set(DEFAULT_FIELD_MAP))
-    if unknown:
-        raise SourcesError(
-            f"{where}: unknown fields {unknown} in mapping; known: {sorted(DEFAULT_FIELD_MAP)}"
-        )
-    return {field: _keys(where, field, keys) for field, keys in raw.items()}
+    try:
+        return validate_field_map(f"{where}: mapping", raw)
+    except ValueError as exc:
+        raise SourcesError(str(exc)) from exc
 
 
 def _types_file(path: Path) -> dict[str, dict]:

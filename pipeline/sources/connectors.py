@@ -91,13 +91,17 @@ class HttpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def greenhouse_pages(board: str, base_url: str, client: HttpClient) -> Iterator[Any]:
-    """Greenhouse returns every job in one response: {"jobs": [...], "meta": {"total": N}}."""
-    url = f"{base_url}/v1/boards/{quote(board)}/jobs?content=true"
+def _jobs_page(url: str, client: HttpClient) -> Iterator[Any]:
+    """An API that returns every job in one response under "jobs"."""
     page = client.get_json(url)
     if not isinstance(page, dict) or not isinstance(page.get("jobs"), list):
         raise ConnectorError(f"{url}: expected {{'jobs': [...]}}, got {type(page).__name__}")
     yield page
+
+
+def greenhouse_pages(board: str, base_url: str, client: HttpClient) -> Iterator[Any]:
+    """Greenhouse: {"jobs": [...], "meta": {"total": N}}, no paging."""
+    return _jobs_page(f"{base_url}/v1/boards/{quote(board)}/jobs?content=true", client)
 
 
 def lever_pages(board: str, base_url: str, client: HttpClient, limit: int = 100) -> Iterator[Any]:
@@ -116,12 +120,9 @@ def lever_pages(board: str, base_url: str, client: HttpClient, limit: int = 100)
 
 
 def ashby_pages(board: str, base_url: str, client: HttpClient) -> Iterator[Any]:
-    """Ashby's job board returns {"jobs": [...]} in one response."""
+    """Ashby's job board: {"apiVersion": ..., "jobs": [...]}, no paging."""
     url = f"{base_url}/posting-api/job-board/{quote(board)}?includeCompensation=true"
-    page = client.get_json(url)
-    if not isinstance(page, dict) or not isinstance(page.get("jobs"), list):
-        raise ConnectorError(f"{url}: expected {{'jobs': [...]}}, got {type(page).__name__}")
-    yield page
+    return _jobs_page(url, client)
 
 
 PAGERS = {"greenhouse": greenhouse_pages, "lever": lever_pages, "ashby": ashby_pages}

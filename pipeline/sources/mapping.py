@@ -61,19 +61,28 @@ def load_field_map(path: Path) -> dict[str, tuple[str, ...]]:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"field mapping {path}: cannot read it ({exc})") from exc
+    own = validate_field_map(f"field mapping {path}", data)
+    return {field: keys + DEFAULT_FIELD_MAP[field] for field, keys in own.items()}
+
+
+def validate_field_map(where: str, data: Any) -> dict[str, tuple[str, ...]]:
+    """A mapping of canonical field -> source key or list of keys, checked; ValueError saying
+    `where` and why otherwise."""
     if not isinstance(data, dict):
-        raise ValueError(f"field mapping {path}: expected a mapping of field -> source key(s)")
+        raise ValueError(f"{where}: expected a mapping of field -> source key(s)")
     unknown = sorted(set(data) - set(DEFAULT_FIELD_MAP))
     if unknown:
-        raise ValueError(
-            f"field mapping {path}: unknown fields {unknown}; known: {sorted(DEFAULT_FIELD_MAP)}"
-        )
+        raise ValueError(f"{where}: unknown fields {unknown}; known: {sorted(DEFAULT_FIELD_MAP)}")
     out = {}
     for field, keys in data.items():
         keys = [keys] if isinstance(keys, str) else keys
-        if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
-            raise ValueError(f"field mapping {path}: {field!r} must be a key or a list of keys")
-        out[field] = tuple(keys) + DEFAULT_FIELD_MAP[field]
+        if (
+            not isinstance(keys, list)
+            or not keys
+            or not all(isinstance(k, str) and k for k in keys)
+        ):
+            raise ValueError(f"{where}: {field!r} must be a key or a list of keys")
+        out[field] = tuple(keys)
     return out
 
 
