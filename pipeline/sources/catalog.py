@@ -12,13 +12,15 @@ sources.yaml:
         path: exports/board
         mapping: {title: Headline}   # optional, tried before the type's mapping
       - name: lotmart
-        api: greenhouse           # greenhouse | lever | ashby: fetched at each run
+        api: lever                # greenhouse | lever | ashby: fetched at each run
         board: lotmart            # the board token / company slug
                                   # responses land in <data dir>/landing/<name>
+        defaults: {company: Lotmart}   # for fields the records never carry
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -123,7 +125,9 @@ def load_sources(path: Path, landing_root: Path | None = None) -> list[Configure
         name = str(entry["name"])
         kind = str(entry.get("type") or (SOURCE_TYPE[api] if api else "files"))
         where = f"{path}: source {name!r}"
-        allowed = {"name", "type", "mapping"} | ({"api", "board", "base_url"} if api else {"path"})
+        allowed = {"name", "type", "mapping", "defaults"} | (
+            {"api", "board", "base_url"} if api else {"path"}
+        )
         unknown = sorted(set(entry) - allowed)
         if unknown:
             raise SourcesError(f"{where}: unknown keys {unknown}")
@@ -139,12 +143,24 @@ def load_sources(path: Path, landing_root: Path | None = None) -> list[Configure
             if not location.exists():
                 raise SourcesError(f"{where}: path {location} does not exist")
         own = _mapping(where, entry.get("mapping"))
+        defaults = entry.get("defaults") or {}
+        if not isinstance(defaults, dict) or not all(
+            f in ("title", "company", "location") and isinstance(v, str) and v.strip()
+            for f, v in defaults.items()
+        ):
+            raise SourcesError(
+                f"{where}: defaults must give text for title, company or location, e.g. "
+                "{company: Acme}"
+            )
+        rules = type_rules()[kind]
+        if defaults:
+            rules = dataclasses.replace(rules, defaults=tuple(sorted(defaults.items())))
         out.append(
             ConfiguredSource(
                 SourceSpec(name, location),
                 kind,
                 merged_map(own, types[kind]),
-                rules=type_rules()[kind],
+                rules=rules,
                 api=api,
                 board=str(entry["board"]) if api else None,
                 base_url=entry.get("base_url"),

@@ -3,7 +3,9 @@
 - `clean`: per field, a regular expression removed from the value (e.g. a rating a job site
   appends to the company name);
 - `first_line`: fields read from the description's first line when the mapping found none
-  (e.g. Hacker News "Who is hiring?" comments: "Company | Location | Title | ...").
+  (e.g. Hacker News "Who is hiring?" comments: "Company | Location | Title | ...");
+- `defaults` (set per source in sources.yaml): a value for a field the records never carry,
+  e.g. the company of a Lever or Ashby board.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ class FirstLine:
 class SourceRules:
     clean: tuple[tuple[str, str], ...] = ()
     first_line: FirstLine | None = None
+    defaults: tuple[tuple[str, str], ...] = ()
 
     @property
     def fingerprint(self) -> str:
         """Changes with the rules, so new rules re-read the files and reload their postings."""
-        if not self.clean and self.first_line is None:
+        if not self.clean and self.first_line is None and not self.defaults:
             return ""
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
@@ -47,6 +50,9 @@ class SourceRules:
             for field, value in found.items():
                 if not row.get(field):
                     row[field] = value
+        for field, value in self.defaults:
+            if not row.get(field):
+                row[field] = value
         return row
 
 

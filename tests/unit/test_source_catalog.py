@@ -190,3 +190,18 @@ def test_new_rules_reread_the_files(tmp_path):
     ruled = {"g": SourceRules(clean=(("company", r"\d$"),))}
     assert len(plan_files([spec], manifest, None, ruled)[0]) == 1
     assert len(plan_files([spec], manifest)[0]) == 0
+
+
+def test_a_source_gives_defaults_for_fields_its_records_never_carry(tmp_path):
+    (tmp_path / "d").mkdir()
+    path = tmp_path / "sources.yaml"
+    entry = {"name": "lm", "api": "lever", "board": "lotmart", "defaults": {"company": "Lotmart"}}
+    path.write_text(yaml.safe_dump({"sources": [entry]}))
+    (source,) = load_sources(path, tmp_path / "landing")
+    assert source.spec.path == (tmp_path / "landing" / "lm").resolve()
+    row = source.rules.apply(map_record(SHAPES["lever_postings"], source.field_map))
+    assert (row["company"], row["title"]) == ("Lotmart", "ML Engineer")
+    assert source.rules.fingerprint  # a new default reloads the board's postings
+    path.write_text(yaml.safe_dump({"sources": [{**entry, "defaults": {"salary": "1"}}]}))
+    with pytest.raises(SourcesError, match="defaults must give text"):
+        load_sources(path)
