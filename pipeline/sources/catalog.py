@@ -188,6 +188,7 @@ def sample_source(source: ConfiguredSource, count: int = 3) -> list[str]:
                 lines.append(f"{where}: quarantined: {rec.error}")
                 continue
             try:
+                source.rules.check(rec.data or {})
                 row = source.rules.apply(map_record(rec.data or {}, source.field_map))
             except RecordError as exc:
                 lines.append(f"{where}: quarantined: {exc}")

@@ -254,8 +254,9 @@ def ingest_sources(
                     retry.add(path)  # not in the manifest: read again once it is back
                 continue
             try:
-                row = map_record(rec.data or {}, (field_maps or {}).get(source))
-                row = (rules or {}).get(source, no_rules).apply(row)
+                source_rules = (rules or {}).get(source, no_rules)
+                source_rules.check(rec.data or {})
+                row = source_rules.apply(map_record(rec.data or {}, (field_maps or {}).get(source)))
             except RecordError as exc:
                 excerpt = str(rec.data)[:200]
                 quarantine.append(

@@ -4,6 +4,8 @@
   appends to the company name);
 - `first_line`: fields read from the description's first line when the mapping found none
   (e.g. Hacker News "Who is hiring?" comments: "Company | Location | Title | ...");
+- `postings_have`: keys every posting record has; a record without them is not a posting (e.g.
+  the metadata element an API puts first) and is quarantined with that reason;
 - `defaults` (set per source in sources.yaml): a value for a field the records never carry,
   e.g. the company of a Lever or Ashby board.
 """
@@ -15,6 +17,8 @@ import html
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from pipeline.sources.mapping import RecordError
 
 _LINE_END = re.compile(r"<(p|br|div|li)\b[^>]*>|\n", re.I)
 _TAGS = re.compile(r"<[^>]+>")
@@ -33,11 +37,21 @@ class SourceRules:
     clean: tuple[tuple[str, str], ...] = ()
     first_line: FirstLine | None = None
     defaults: tuple[tuple[str, str], ...] = ()
+    postings_have: tuple[str, ...] = ()
+
+    def check(self, record: dict[str, Any]) -> None:
+        """Raise RecordError for a record of the source that is not a posting at all."""
+        missing = [k for k in self.postings_have if record.get(k) in (None, "")]
+        if missing:
+            keys = ", ".join(sorted(record)[:6])
+            raise RecordError(
+                f"not a posting: no {missing} (a metadata element of the source? its keys: {keys})"
+            )
 
     @property
     def fingerprint(self) -> str:
         """Changes with the rules, so new rules re-read the files and reload their postings."""
-        if not self.clean and self.first_line is None and not self.defaults:
+        if not (self.clean or self.first_line or self.defaults or self.postings_have):
             return ""
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
@@ -100,4 +114,9 @@ def parse_rules(where: str, raw: dict[str, Any] | None) -> SourceRules:
         if unknown:
             raise ValueError(f"{where}: first_line: unknown keys {sorted(unknown)}")
         first = FirstLine(**first)
-    return SourceRules(clean=tuple(sorted(clean.items())), first_line=first)
+    required = raw.get("postings_have") or []
+    if not isinstance(required, list) or not all(isinstance(k, str) and k for k in required):
+        raise ValueError(f"{where}: postings_have must be a list of keys")
+    return SourceRules(
+        clean=tuple(sorted(clean.items())), first_line=first, postings_have=tuple(required)
+    )

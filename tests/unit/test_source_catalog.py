@@ -3,7 +3,7 @@
 Records are written here in each shape (fictional content)."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import yaml
@@ -12,6 +12,7 @@ from pipeline.settings import Settings
 from pipeline.sources.catalog import SourcesError, load_sources, sample_source, source_types
 from pipeline.sources.mapping import map_record, parse_date, unescape_escaped_html
 
+NOW = datetime(2026, 5, 1, 6, 0)
 SHAPES = {
     "remoteok_api": {
         "id": "901",
@@ -133,7 +134,7 @@ def test_sample_and_settings_use_the_file(tmp_path):
     (source,) = load_sources(path)
     lines = sample_source(source, 2)
     assert lines[0] == "1 file(s)"
-    assert "quarantined: no description" in lines[1]
+    assert "quarantined: not a posting" in lines[1]
     assert "id=901 title='AI Engineer'" in lines[2]
     settings = Settings.from_env({"ROLEPRINT_SOURCES_FILE": str(path)})
     assert [s.name for s in settings.sources] == ["ro"]
@@ -205,3 +206,30 @@ def test_a_source_gives_defaults_for_fields_its_records_never_carry(tmp_path):
     path.write_text(yaml.safe_dump({"sources": [{**entry, "defaults": {"salary": "1"}}]}))
     with pytest.raises(SourcesError, match="defaults must give text"):
         load_sources(path)
+
+
+def test_an_apis_metadata_element_is_quarantined_as_not_a_posting(tmp_path):
+    from pipeline.settings import SourceSpec
+    from pipeline.sources.catalog import type_rules
+    from pipeline.sources.ingest import ingest_sources
+
+    (tmp_path / "api.json").write_text(
+        json.dumps([{"legal": "Terms of use", "last_updated": 1}, SHAPES["remoteok_api"]])
+    )
+    maps = {"ro": load_sources_map("remoteok_api")}
+    result = ingest_sources(
+        [SourceSpec("ro", tmp_path)],
+        "b1",
+        NOW,
+        field_maps=maps,
+        rules={"ro": type_rules()["remoteok_api"]},
+    )
+    assert (result.totals()["loaded"], result.totals()["quarantined"]) == (1, 1)
+    reason = result.quarantine["reason"][0]
+    assert reason.startswith("not a posting: no ['id']") and "legal" in reason
+
+
+def load_sources_map(kind: str):
+    from pipeline.sources.catalog import merged_map
+
+    return merged_map(source_types()[kind])
