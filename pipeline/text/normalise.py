@@ -76,7 +76,7 @@ def decode_entities(expr: pl.Expr) -> pl.Expr:
 
 
 # Sequences that only appear when UTF-8 bytes were decoded as Windows-1252 / Latin-1.
-MOJIBAKE_HINT = r"(â€|Ã[\x{80}-\x{BF}A-Za-z]|Â[\s\x{80}-\x{BF}]|ðŸ)"
+MOJIBAKE_HINT = r"(â€|â[\x{80}-\x{BF}]|Ã[\x{80}-\x{BF}A-Za-z]|Â[\s\x{80}-\x{BF}]|ðŸ)"
 
 
 def repair_mojibake(expr: pl.Expr) -> pl.Expr:

@@ -27,6 +27,9 @@ def test_rare_entities_use_the_full_decoder():
 
 def test_mojibake_is_repaired():
     assert norm("youâ€™ll build â€“ fast") == "you'll build - fast"
+    # the same bytes decoded as Latin-1 rather than Windows-1252 (C1 controls, not €/™)
+    latin1 = "you’ll build – fast".encode().decode("latin-1")
+    assert norm(latin1) == "you'll build - fast"
 
 
 def test_hard_wrapped_text_is_unwrapped_and_split_words_rejoined():
