@@ -6,6 +6,7 @@ names and defaults. Nothing secret is read: roleprint needs no credentials yet.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -102,8 +103,10 @@ class Settings:
     def inbox(self) -> Path:
         return self.inbox_dir or self.data_dir / "inbox"
 
+    @functools.cached_property
     def configured_sources(self) -> list:
-        """The sources of sources.yaml (pipeline.sources.catalog.ConfiguredSource)."""
+        """The sources of sources.yaml (pipeline.sources.catalog.ConfiguredSource), parsed once
+        per Settings: the ingest asks for their paths, field maps and rules."""
         from pipeline.sources.catalog import load_sources
 
         if not self.sources_file:
@@ -112,13 +115,13 @@ class Settings:
 
     def load_source_rules(self) -> dict:
         """Source name -> its type's value rules (pipeline.sources.rules.SourceRules)."""
-        return {s.spec.name: s.rules for s in self.configured_sources()}
+        return {s.spec.name: s.rules for s in self.configured_sources}
 
     def load_field_maps(self) -> dict[str, dict[str, tuple[str, ...]]]:
         from pipeline.sources.mapping import load_field_map
 
         # a source's type mapping from sources.yaml; a mapping file given for it wins
-        maps = {s.spec.name: s.field_map for s in self.configured_sources()}
+        maps = {s.spec.name: s.field_map for s in self.configured_sources}
         for item in self.field_maps:
             name, sep, path = item.partition("=")
             if not sep or not name or not path:

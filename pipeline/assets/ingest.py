@@ -31,7 +31,7 @@ def fetch_api_sources(settings, log) -> list[str]:
     landed before: one unreachable board must not stop every other source's nightly run.
     """
     failures = []
-    for source in settings.configured_sources():
+    for source in settings.configured_sources:
         if not source.api:
             continue
         try:
