@@ -110,6 +110,16 @@ def _summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def step_seconds(result) -> dict[str, float]:
+    """Each finished step's duration (seconds), by step key, from a run's events."""
+    return {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)
+        for event in result.all_events
+        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")
+        and getattr(event.event_specific_data, "duration_ms", None) is not None
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     _apply_args_to_env(args)
     if manifest_is_stale():
@@ -131,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
+    if getattr(args, "timings", None):
+        Path(args.timings).write_text(json.dumps(step_seconds(result), indent=1))
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         failed_checks = [c for c in result.get_asset_check_evaluations() if not c.passed]
@@ -282,6 +294,36 @@ def cmd_checksums(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipeline.bench.runner import run_bench
+
+    scales = [int(s.replace("_", "").replace(",", "")) for s in args.scales.split(":")]
+    report = run_bench(
+        scales,
+        Path(args.work_dir).resolve(),
+        repeats=args.repeat,
+        seed=args.seed,
+        increment=args.increment,
+        real_data=Path(args.real_data).resolve() if args.real_data else None,
+        baseline_scale=args.baseline_scale,
+    )
+    print(report["table"])
+    for growth in report["growth"]:
+        print(
+            f"time grows as size^{growth['exponent']} from {growth['from']:,} to {growth['to']:,}"
+        )
+    if "baseline" in report:
+        base = report["baseline"]
+        print(
+            f"baseline on {base['postings']:,} postings: fast path "
+            f"{base['fast_postings_per_second']:,.0f} postings/s, naive pandas "
+            f"{base['baseline_postings_per_second']:,.1f} postings/s: "
+            f"{base['ratio']['normalise + extract + classify']:.1f}x"
+        )
+    print(f"everything measured: {Path(args.work_dir).resolve() / 'bench.json'}")
+    return 0
+
+
 def cmd_prepare(_: argparse.Namespace) -> int:
     print(f"dbt manifest: {prepare_dbt()}")
     return 0
@@ -359,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="redo every stage for every posting from the raw layer (after upgrading roleprint)",
     )
+    run.add_argument("--timings", help="also write each step's duration (seconds) as JSON here")
     run.set_defaults(func=cmd_run)
 
     rep = sub.add_parser("report", help="render the report from a warehouse file (read-only)")
@@ -426,6 +469,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", help="DuckDB file (default: the published snapshot under the data dir)"
     )
     chk.set_defaults(func=cmd_checksums)
+
+    bench = sub.add_parser(
+        "bench", help="time the pipeline on synthetic postings at several scales (see README)"
+    )
+    bench.add_argument(
+        "--scales", default="10000:100000:1000000", help="postings per scale, colon-separated"
+    )
+    bench.add_argument("--repeat", type=int, default=3, help="runs per scale (median reported)")
+    bench.add_argument("--work-dir", default="bench", help="generated data, runs and bench.json")
+    bench.add_argument("--seed", type=int, default=7, help="the generator's seed")
+    bench.add_argument(
+        "--increment",
+        type=int,
+        default=10_000,
+        help="new postings added as a nightly batch onto the largest warehouse (0: skip)",
+    )
+    bench.add_argument("--real-data", help="also time a folder of real postings")
+    bench.add_argument(
+        "--baseline-scale",
+        type=int,
+        default=100_000,
+        help="postings for the naive-baseline comparison (0: skip)",
+    )
+    bench.set_defaults(func=cmd_bench)
 
     prep = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     prep.set_defaults(func=cmd_prepare)
