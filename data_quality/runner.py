@@ -65,6 +65,32 @@ def _get_gx() -> _Gx:
     return _gx
 
 
+def fetch_plan(suite: str, columns: list[str], **params: Any) -> list[tuple[str, bool]]:
+    """Which of a table's `columns` a suite needs, in table order: (column, only_nullness).
+
+    A column the suite only checks for nulls (a description, say) can be fetched as a
+    one-character stand-in with the same nulls, so validating a million postings does not
+    copy gigabytes of text into pandas. Key columns are always fetched (failure reports name
+    the offending rows by them)."""
+    checks = build_suite(suite, **params)
+    read = set(KEY_COLUMNS)
+    for check in checks:
+        read |= check.reads
+    def nullness_only(column: str) -> bool:
+        return column not in KEY_COLUMNS and all(
+            check.expectation == "expect_table_columns_to_match_set"
+            or (
+                check.expectation == "expect_column_values_to_not_be_null"
+                and check.kwargs.get("column") == column
+                and (check.where is None or check.where[0] != column)
+            )
+            for check in checks
+            if column in check.reads
+        )
+
+    return [(c, nullness_only(c)) for c in columns if c in read]
+
+
 def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
     """Validate ``df`` (pandas or polars DataFrame) against suite ``suite``.
 

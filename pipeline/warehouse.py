@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +18,8 @@ import duckdb
 import polars as pl
 
 from pipeline.sources.ingest import IngestResult, KnownPosting
-from pipeline.text.dedup import duplicate_flags
+from pipeline.text.dedup import KEY_SEP as _KEY_SEP
+from pipeline.text.dedup import flags, near_pairs_of, posting_key
 
 RAW_POSTING_COLUMNS = """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
@@ -70,6 +71,11 @@ DDL = {
         duplicate_of VARCHAR, duplicate_of_batch_id VARCHAR, is_analysed BOOLEAN NOT NULL,
         duplicate_reason VARCHAR,
         PRIMARY KEY (batch_id, posting_id)""",
+    # each posting's MinHash signature (pipeline.text.dedup), written with its clean row:
+    # near duplicates are found among stored signatures, so a run signs only new postings
+    "clean.posting_signatures": """
+        posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, title_key VARCHAR NOT NULL,
+        signature UBIGINT[] NOT NULL, PRIMARY KEY (batch_id, posting_id)""",
     "clean.responsibilities": """
         posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, position INTEGER NOT NULL,
         text VARCHAR NOT NULL, section VARCHAR, method VARCHAR NOT NULL,
@@ -290,6 +296,9 @@ STAGE_OUTPUT = {
     "role_types": "clean.posting_role_types",
 }
 KEY = ["batch_id", "posting_id"]
+# tables a stage writes besides its output, keyed by posting like it
+STAGE_EXTRA = {"normalise": ("clean.posting_signatures",)}
+DERIVED_TABLES = (*STAGE_OUTPUT.values(), *(t for ts in STAGE_EXTRA.values() for t in ts))
 
 
 def pending_postings(con: duckdb.DuckDBPyConnection, stage: str, fingerprint: str) -> pl.DataFrame:
@@ -318,6 +327,24 @@ def pending_postings(con: duckdb.DuckDBPyConnection, stage: str, fingerprint: st
     ).pl()
 
 
+#: Postings a stage reads, processes and commits at a time: memory stays bounded at any
+#: scale, and a killed run keeps every chunk it committed.
+CHUNK_POSTINGS = int(os.environ.get("ROLEPRINT_CHUNK_POSTINGS", "20000"))
+
+
+def in_chunks(keys: pl.DataFrame, size: int | None = None) -> Iterator[pl.DataFrame]:
+    """`keys` (pending postings) in slices of `size` (default CHUNK_POSTINGS) rows."""
+    size = size or CHUNK_POSTINGS
+    for offset in range(0, keys.height, size):
+        yield keys.slice(offset, size)
+
+
+def log_chunk(context, stage: str, done: int, part: pl.DataFrame, keys: pl.DataFrame) -> None:
+    """Progress of a chunked stage, once per chunk."""
+    processed = min(done * CHUNK_POSTINGS, keys.height) if part.height else 0
+    context.log.info(f"{stage}: {processed:,} of {keys.height:,} postings done")
+
+
 def read_postings(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame) -> pl.DataFrame:
     """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id)."""
     wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
@@ -333,13 +360,14 @@ def write_stage(
     output: pl.DataFrame,
     fingerprint: str,
     run_id: str,
+    extra: dict[str, pl.DataFrame] | None = None,
 ) -> None:
-    """Replace the stage's output for `keys` and mark them done, in one transaction.
+    """Replace the stage's output for `keys` (and its `extra` tables' rows, see STAGE_EXTRA)
+    and mark them done, in one transaction.
 
     Later stages' state for these postings is dropped, so they redo them in turn.
     """
-    table = STAGE_OUTPUT[stage]
-    cols = columns_of(table)
+    outputs = {STAGE_OUTPUT[stage]: output, **(extra or {})}
     done = keys.select(  # noqa: F841 - referenced by name in the SQL below
         pl.lit(stage).alias("stage"),
         "batch_id",
@@ -348,15 +376,19 @@ def write_stage(
         pl.lit(fingerprint).alias("fingerprint"),
         pl.lit(run_id).alias("run_id"),
     )
-    rows = output.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
     later = list(STAGES[STAGES.index(stage) :])
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"""DELETE FROM {table} AS t USING done
-                WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id"""
-        )
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM rows")
+        for table, frame in outputs.items():
+            cols = columns_of(table)
+            rows = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name below
+            con.execute(
+                f"""DELETE FROM {table} AS t USING done
+                    WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id"""
+            )
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM rows"
+            )
         con.execute(
             """DELETE FROM meta.stage_state AS st USING done
                WHERE st.stage IN (SELECT unnest($1::VARCHAR[]))
@@ -375,7 +407,7 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
     removed = 0
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in (*STAGE_OUTPUT.values(), "meta.stage_state"):
+        for table in (*DERIVED_TABLES, "meta.stage_state"):
             removed += con.execute(
                 f"""DELETE FROM {table} AS t WHERE NOT EXISTS (
                         SELECT 1 FROM raw.postings AS r
@@ -391,7 +423,7 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
 def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every stage's work (not the raw layer): the next run rebuilds from raw."""
     con.execute("BEGIN TRANSACTION")
-    for table in (*STAGE_OUTPUT.values(), "meta.stage_state"):
+    for table in (*DERIVED_TABLES, "meta.stage_state"):
         con.execute(f"DELETE FROM {table}")
     con.execute("COMMIT")
 
@@ -399,19 +431,30 @@ def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
 def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
     """Flag every posting that duplicates another, exactly or nearly, across all batches.
 
-    Rules and reasons: `pipeline.text.dedup.duplicate_flags`. The canonical posting is the
-    earliest by (batch_id, posting_id); flags are recomputed over the whole table, so loading
-    batches out of order gives the same answer. With dedup off, duplicates are flagged but
-    still analysed.
+    Rules and reasons: `pipeline.text.dedup.flags`. Near duplicates are found among the stored
+    signatures (clean.posting_signatures), and only candidate pairs' texts are read back. The
+    canonical posting is the earliest by (batch_id, posting_id); flags are recomputed over the
+    whole table, so loading batches out of order gives the same answer. With dedup off,
+    duplicates are flagged but still analysed.
     """
-    postings = con.execute(
-        r"""SELECT batch_id, posting_id, dedup_key,
-                   coalesce(description_text, array_to_string(precomputed_responsibilities, chr(10)))
-                       AS text,
-                   lower(trim(regexp_replace(coalesce(title, ''), '\s+', ' ', 'g'))) AS title_key
-            FROM clean.postings"""
+    keyed = posting_key(pl.col("batch_id"), pl.col("posting_id")).alias("key")
+    keys = con.execute("SELECT batch_id, posting_id, dedup_key FROM clean.postings").pl()
+    signed = con.execute(
+        "SELECT batch_id, posting_id, title_key AS group, signature FROM clean.posting_signatures"
     ).pl()
-    flags = duplicate_flags(postings)  # noqa: F841 - referenced by name in the SQL below
+
+    def texts_of(wanted: pl.Series) -> pl.DataFrame:
+        # the key's separator (NUL) as a unit separator, which DuckDB text can hold
+        rows = wanted.str.replace(_KEY_SEP, chr(31), literal=True).to_frame("key")  # noqa: F841
+        return con.execute(
+            r"""SELECT k.key, coalesce(p.description_text,
+                           array_to_string(p.precomputed_responsibilities, chr(10))) AS text
+                FROM clean.postings AS p
+                JOIN rows AS k ON k.key = p.batch_id || chr(31) || p.posting_id"""
+        ).pl().with_columns(key=pl.col("key").str.replace(chr(31), _KEY_SEP, literal=True))
+
+    near = near_pairs_of(signed.select(keyed, "group", "signature"), texts_of)
+    flagged = flags(keys.select(keyed, "dedup_key"), near)  # noqa: F841 - used in the SQL below
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -420,11 +463,17 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
                     duplicate_of_batch_id = f.duplicate_of_batch_id,
                     duplicate_reason = f.duplicate_reason,
                     is_analysed = {"f.duplicate_of IS NULL" if dedup else "TRUE"}
-                FROM (SELECT p2.batch_id, p2.posting_id, flags.duplicate_of,
-                             flags.duplicate_of_batch_id, flags.duplicate_reason
-                      FROM clean.postings AS p2 LEFT JOIN flags
-                        ON flags.batch_id = p2.batch_id AND flags.posting_id = p2.posting_id) AS f
-                WHERE p.batch_id = f.batch_id AND p.posting_id = f.posting_id"""
+                FROM (SELECT p2.batch_id, p2.posting_id, flagged.duplicate_of,
+                             flagged.duplicate_of_batch_id, flagged.duplicate_reason
+                      FROM clean.postings AS p2 LEFT JOIN flagged
+                        ON flagged.batch_id = p2.batch_id
+                       AND flagged.posting_id = p2.posting_id) AS f
+                WHERE p.batch_id = f.batch_id AND p.posting_id = f.posting_id
+                  AND (p.duplicate_of IS DISTINCT FROM f.duplicate_of
+                       OR p.duplicate_of_batch_id IS DISTINCT FROM f.duplicate_of_batch_id
+                       OR p.duplicate_reason IS DISTINCT FROM f.duplicate_reason
+                       OR p.is_analysed IS DISTINCT FROM
+                          {"(f.duplicate_of IS NULL)" if dedup else "TRUE"})"""
         )
         con.execute("COMMIT")
     except Exception:

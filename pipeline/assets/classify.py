@@ -7,6 +7,8 @@ from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import (
+    in_chunks,
+    log_chunk,
     pending_postings,
     read_postings,
     replace_rows,
@@ -107,31 +109,41 @@ def responsibility_labels(
     classify = get_category_classifier(roleprint.category_classifier)
     with warehouse.connect() as con:
         keys = pending_postings(con, "classify", fingerprint)
-        items = read_postings(con, "clean.responsibilities", keys)
-        # the classifier labels (posting_id, position) rows: one call per batch keeps them unique
-        parts = [
-            classify(part, tax).with_columns(batch_id=pl.lit(batch))
-            for (batch,), part in items.partition_by("batch_id", as_dict=True).items()
-        ]
-        labels = (
-            pl.concat(parts)
-            if parts
-            else classify(items, tax).with_columns(batch_id=pl.lit(None, pl.String))
-        )
-        write_stage(con, "classify", keys, labels, fingerprint, context.run_id)
+        items, labelled, primary_other = 0, 0, 0
+        for done, part in enumerate(in_chunks(keys), start=1):
+            found = read_postings(con, "clean.responsibilities", part)
+            labels = label_by_batch(found, tax, classify)
+            write_stage(con, "classify", part, labels, fingerprint, context.run_id)
+            items += found.height
+            labelled += labels.height
+            primary_other += labels.filter(
+                (pl.col("rank") == 1) & (pl.col("category") == "other")
+            ).height
+            log_chunk(context, "classify", done, part, keys)
         total = con.execute("SELECT count(*) FROM clean.responsibility_labels").fetchone()[0]
-    primary = labels.filter(pl.col("rank") == 1)
-    context.log.info(f"labelled {items.height} new or changed responsibilities with {tax.label}")
+    context.log.info(f"labelled {items} new or changed responsibilities with {tax.label}")
     return dg.MaterializeResult(
         metadata={
             "classifier": tax.label,
             "processed_this_run": keys.height,
-            "labels_this_run": labels.height,
+            "labels_this_run": labelled,
             "dagster/row_count": int(total),
-            "responsibilities": items.height,
-            "primary_other_share": round(float((primary["category"] == "other").mean() or 0.0), 4),
+            "responsibilities": items,
+            "primary_other_share": round(primary_other / items, 4) if items else 0.0,
         }
     )
+
+
+def label_by_batch(items: pl.DataFrame, tax: Taxonomy, classify) -> pl.DataFrame:
+    """Labels of `items`; the classifier labels (posting_id, position) rows, so it is called
+    once per batch to keep them unique."""
+    parts = [
+        classify(part, tax).with_columns(batch_id=pl.lit(batch))
+        for (batch,), part in items.partition_by("batch_id", as_dict=True).items()
+    ]
+    if parts:
+        return pl.concat(parts)
+    return classify(items, tax).with_columns(batch_id=pl.lit(None, pl.String))
 
 
 @dg.asset(
@@ -148,16 +160,20 @@ def posting_role_types(
     fingerprint = stage_fingerprint(roleprint.role_type_classifier)
     with warehouse.connect() as con:
         keys = pending_postings(con, "role_types", fingerprint)
-        postings = read_postings(con, "clean.postings", keys)
-        labels = read_postings(con, "clean.responsibility_labels", keys)
-        typed = get_role_type_classifier(roleprint.role_type_classifier)(postings, labels)
-        write_stage(con, "role_types", keys, typed, fingerprint, context.run_id)
+        typed_rows = 0
+        for done, part in enumerate(in_chunks(keys), start=1):
+            postings = read_postings(con, "clean.postings", part)
+            labels = read_postings(con, "clean.responsibility_labels", part)
+            typed = get_role_type_classifier(roleprint.role_type_classifier)(postings, labels)
+            write_stage(con, "role_types", part, typed, fingerprint, context.run_id)
+            typed_rows += typed.height
+            log_chunk(context, "role types", done, part, keys)
         split = con.execute(
             "SELECT role_type, count(*) FROM clean.posting_role_types GROUP BY 1 ORDER BY 1"
         ).fetchall()
     return dg.MaterializeResult(
         metadata={
-            "processed_this_run": typed.height,
+            "processed_this_run": typed_rows,
             "dagster/row_count": sum(n for _, n in split),
             "split": dg.MetadataValue.json(dict(split)),
         }

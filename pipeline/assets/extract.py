@@ -4,7 +4,14 @@ import dagster as dg
 
 from pipeline.extract import get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
-from pipeline.warehouse import pending_postings, read_postings, stage_fingerprint, write_stage
+from pipeline.warehouse import (
+    in_chunks,
+    log_chunk,
+    pending_postings,
+    read_postings,
+    stage_fingerprint,
+    write_stage,
+)
 
 
 @dg.asset(
@@ -21,21 +28,27 @@ def responsibilities(
     fingerprint = stage_fingerprint(roleprint.extractor)
     with warehouse.connect() as con:
         keys = pending_postings(con, "extract", fingerprint)
-        postings = read_postings(con, "clean.postings", keys)
-        items = get_extractor(roleprint.extractor)(postings)
-        write_stage(con, "extract", keys, items, fingerprint, context.run_id)
+        extract = get_extractor(roleprint.extractor)
+        items, covered, by_method = 0, 0, {}
+        for done, part in enumerate(in_chunks(keys), start=1):
+            found = extract(read_postings(con, "clean.postings", part))
+            write_stage(con, "extract", part, found, fingerprint, context.run_id)
+            items += found.height
+            covered += found["posting_id"].n_unique()
+            for method, n in found.group_by("method").len().iter_rows():
+                by_method[method] = by_method.get(method, 0) + n
+            log_chunk(context, "extract", done, part, keys)
         total = con.execute("SELECT count(*) FROM clean.responsibilities").fetchone()[0]
-    covered = items["posting_id"].n_unique()
     context.log.info(
-        f"{items.height} responsibilities from {covered} of {postings.height} new or changed postings"
+        f"{items} responsibilities from {covered} of {keys.height} new or changed postings"
     )
     return dg.MaterializeResult(
         metadata={
-            "processed_this_run": postings.height,
-            "items_this_run": items.height,
+            "processed_this_run": keys.height,
+            "items_this_run": items,
             "dagster/row_count": int(total),
             "postings_with_items": covered,
-            "postings_without_items": postings.height - covered,
-            "by_method": dg.MetadataValue.json(dict(items.group_by("method").len().iter_rows())),
+            "postings_without_items": keys.height - covered,
+            "by_method": dg.MetadataValue.json(by_method),
         }
     )

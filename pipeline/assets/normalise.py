@@ -5,12 +5,15 @@ recomputed over all postings, since a new posting can duplicate an old one.
 """
 
 import dagster as dg
+import polars as pl
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
 from pipeline.warehouse import (
     assign_duplicates,
     drop_orphans,
+    in_chunks,
+    log_chunk,
     pending_postings,
     read_postings,
     reset_derived,
@@ -47,9 +50,20 @@ def clean_postings(
             reset_derived(con)
         orphans = drop_orphans(con)
         keys = pending_postings(con, "normalise", fingerprint)
-        raw = read_postings(con, "raw.postings", keys)
-        context.log.info(f"normalising {raw.height} new or changed postings")
-        write_stage(con, "normalise", keys, clean_batch(raw), fingerprint, context.run_id)
+        context.log.info(f"normalising {keys.height} new or changed postings")
+        for done, part in enumerate(in_chunks(keys), start=1):
+            clean = clean_batch(read_postings(con, "raw.postings", part))
+            signed = clean.filter(pl.col("signature").is_not_null())
+            write_stage(
+                con,
+                "normalise",
+                part,
+                clean,
+                fingerprint,
+                context.run_id,
+                extra={"clean.posting_signatures": signed},
+            )
+            log_chunk(context, "normalise", done, part, keys)
         assign_duplicates(con, dedup=roleprint.dedup)
         stats = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NOT NULL),
@@ -59,7 +73,7 @@ def clean_postings(
         ).fetchone()
     return dg.MaterializeResult(
         metadata={
-            "processed_this_run": raw.height,
+            "processed_this_run": keys.height,
             "removed_replaced_versions": orphans,
             "dagster/row_count": stats[0],
             "duplicates_flagged": stats[1],

@@ -111,6 +111,8 @@ class RunMeasure:
     stage_seconds: dict[str, float]
     load_before: float
     returncode: int
+    responsibilities: int = 0
+    distinct_responsibility_share: float = 0.0
 
 
 def _dir_bytes(path: Path) -> int:
@@ -146,7 +148,24 @@ def run_pipeline(
         stages[stage_of(key)] = stages.get(stage_of(key), 0.0) + seconds
     stages["other (startup, Dagster)"] = max(0.0, wall - sum(stages.values()))
     size = _dir_bytes(data_dir / "warehouse") + _dir_bytes(data_dir / "published")
-    return RunMeasure(label, postings_count, wall, peak, size, stages, load, child.returncode)
+    items, distinct = _responsibilities(data_dir / "published" / "roleprint.duckdb")
+    return RunMeasure(
+        label, postings_count, wall, peak, size, stages, load, child.returncode, items, distinct
+    )
+
+
+def _responsibilities(warehouse: Path) -> tuple[int, float]:
+    """Responsibilities in the warehouse and the share of distinct texts among them (repeated
+    texts are classified once, so this says how much that saved)."""
+    if not warehouse.exists():
+        return 0, 0.0
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT text) FROM clean.responsibilities"
+        ).fetchone()
+    return total, (distinct / total if total else 0.0)
 
 
 # --- scales --------------------------------------------------------------------------------------
@@ -249,6 +268,18 @@ def table(results: list[ScaleResult], extra: list[RunMeasure] | None = None) -> 
     lines.append(
         "| warehouse on disk (work + published) | "
         + " | ".join(cells(lambda m: m.warehouse_bytes, lambda b, n: _fmt_bytes(b)))
+        + " |"
+    )
+    lines.append(
+        "| responsibilities (distinct share) | "
+        + " | ".join(
+            f"{r.runs[-1].responsibilities:,} ({r.runs[-1].distinct_responsibility_share:.0%})"
+            for _, r in rows
+        )
+        + "".join(
+            f" | {m.responsibilities:,} ({m.distinct_responsibility_share:.0%})"
+            for m in extra or []
+        )
         + " |"
     )
     lines.append(

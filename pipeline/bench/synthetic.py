@@ -210,6 +210,15 @@ WORK_SENTENCES = [
     "We keep meetings few and short, and write things down so that remote colleagues can follow.",
     "New joiners pair with a buddy for their first month and ship to production in week one.",
 ]  # fmt: skip
+TEAMS = [
+    "search", "payments", "support", "growth", "platform", "risk", "catalogue", "onboarding",
+    "claims", "pricing", "logistics", "clinical", "trading", "content", "identity", "billing",
+]  # fmt: skip
+DUTY_SUFFIXES = [
+    " for the {team} team", " using {a}", " with {a} and {b}", " across {m} markets",
+    " for our {team} product", ", working with the {team} squad", " on {a}",
+    " that serve {k} million requests a day", " for {t} internal users",
+]  # fmt: skip
 CLOSINGS = [
     "{company} is an equal opportunity employer. We welcome applicants of every background "
     "and do not discriminate on the basis of race, religion, gender, sexual orientation, age, "
@@ -271,6 +280,7 @@ class Pools:
     companies: list[str]
     titles: list[str]
     closings: list[str]
+    duty_suffixes: list[str]
 
 
 def _sentences(rng: random.Random, bank: list[str], low: int, high: int, **given: str) -> str:
@@ -310,8 +320,12 @@ def build_pools(seed: int, sizes: int = 4000) -> Pools:
         for _ in range(sizes // 4)
     ]
     work = [_sentences(rng, WORK_SENTENCES, 3, 6) for _ in range(sizes // 4)]
+    # endings that make most duty bullets distinct, as real postings' bullets are
+    suffixes = sorted(
+        {"", *(_fill(rng, rng.choice(DUTY_SUFFIXES), team=rng.choice(TEAMS)) for _ in range(sizes))}
+    )
     closings = [c.format(company=rng.choice(companies)) for c in CLOSINGS for _ in range(5)]
-    return Pools(duties, requirements, about, role, work, companies, titles, closings)
+    return Pools(duties, requirements, about, role, work, companies, titles, closings, suffixes)
 
 
 # --- postings ----------------------------------------------------------------------------------
@@ -334,6 +348,13 @@ def _list_block(
         for k in range(high)
     ]
     return pl.concat_str(parts, ignore_nulls=True)
+
+
+def _with_endings(rng: np.random.Generator, pools: Pools, size: int) -> list[str]:
+    """`size` duty bullets, each a duty with one of the endings."""
+    duties = _pick(rng, pools.duties, size)
+    endings = _pick(rng, pools.duty_suffixes, size)
+    return (duties + endings).to_list()
 
 
 def _render(kind: str, heading: pl.Expr, body: pl.Expr, items: bool) -> pl.Expr:
@@ -365,7 +386,7 @@ def descriptions(rng: np.random.Generator, pools: Pools, kind: str, n: int) -> p
     heading = {k: _pick(rng, v, n) for k, v in HEADINGS.items()}
     about = _list_block(rng, pools.about, n, 2, 5, lambda e: _paragraph(kind, e))
     role = _paragraph(kind, pl.lit(_pick(rng, pools.role, n)))
-    duties = _list_block(rng, pools.duties, n, 6, 14, item)
+    duties = _list_block(rng, _with_endings(rng, pools, min(10 * n, 2_000_000)), n, 6, 14, item)
     # one posting in ten writes its duties as prose under the heading
     prose = pl.lit(pl.Series(rng.random(n) < 0.1))
     prose_duties = _list_block(

@@ -384,11 +384,28 @@ def classify_responsibilities(
         raise ValueError("max_labels must be >= 1")
     if df.height == 0:
         return _empty_output()
+    # Labels depend on the text alone, and responsibilities repeat across postings (reposts,
+    # employers' templates, stock phrases): each distinct text is scored once.
+    rows = df.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
+        pl.col("posting_id").cast(pl.String),
+        pl.col("position").cast(pl.Int64),
+        pl.col("text").cast(pl.String),
+    )
+    distinct = (
+        rows.select("text")
+        .unique(maintain_order=True)
+        .select(
+            pl.lit("").alias("posting_id"),
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("position"),
+            "text",
+        )
+    )
     # Scoring is vectorised over rows; batches only bound the memory of the wide
     # intermediate frame (two columns per pattern) on very large inputs.
     parts = [
         _classify_batch(
-            df.slice(offset, BATCH_ROWS),
+            distinct.slice(offset, BATCH_ROWS),
             taxonomy,
             max_labels,
             min_score,
@@ -396,9 +413,19 @@ def classify_responsibilities(
             example_weight,
             max(min_relative, min_relative_third),
         )
-        for offset in range(0, df.height, BATCH_ROWS)
+        for offset in range(0, distinct.height, BATCH_ROWS)
     ]
-    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
+    labelled = (parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")).rename(
+        {"position": "__text_id"}
+    )
+    return (
+        rows.join(
+            distinct.select("text", __text_id="position"), on="text", how="left", nulls_equal=True
+        )
+        .join(labelled.drop("posting_id"), on="__text_id")
+        .sort(_ROW, "rank")
+        .select(list(OUTPUT_SCHEMA))
+    )
 
 
 def _classify_batch(

@@ -4,39 +4,83 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.text.normalise import count_pii, description_text, detect_language, redact_pii
+from pipeline.text.dedup import signatures
+from pipeline.text.normalise import (
+    count_pii,
+    description_text,
+    language_hits,
+    language_of_hits,
+    redact_pii,
+    word_tokens,
+)
 from pipeline.text.titles import normalise_title, seniority
 
 
 def dedup_key(text: pl.Expr) -> pl.Expr:
     """Descriptions that differ only in case, punctuation or spacing count as the same posting."""
-    squashed = text.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
-    return (
-        pl.when(squashed.str.len_chars() > 0).then(squashed.hash().cast(pl.String)).otherwise(None)
-    )
+    return key_of_tokens(word_tokens(text))
+
+
+def key_of_tokens(tokens: pl.Expr) -> pl.Expr:
+    """`dedup_key` of a text already split by `word_tokens`."""
+    squashed = tokens.str.replace_all("  ", " ", literal=True).str.strip_chars()
+    return squashed.map_batches(_hash_non_empty, return_dtype=pl.String)
+
+
+def _hash_non_empty(squashed: pl.Series) -> pl.Series:
+    """The hash of each text as a string; null for an empty text (it identifies nothing)."""
+    keys = squashed.hash().cast(pl.String)
+    return keys.zip_with(squashed.fill_null("") != "", pl.Series([None], dtype=pl.String))
 
 
 def clean_batch(raw: pl.DataFrame) -> pl.DataFrame:
     """Normalise one batch. Duplicate flags are left null here: they depend on every batch in
-    the warehouse, so the warehouse assigns them (see `warehouse.assign_duplicates`)."""
-    text = description_text(pl.col("description_raw"), pl.col("description_format"))
+    the warehouse, so the warehouse assigns them (see `warehouse.assign_duplicates`).
+
+    Intermediate columns (`_text`, `_tokens`, `_hits`) are materialised once each and read by
+    the steps after them."""
     # enriched records carry no description: their extracted items stand in for dedup purposes
-    dedup_source = pl.coalesce(
-        pl.col("_text"), pl.col("precomputed_responsibilities").list.join("\n")
+    dedup_tokens = pl.coalesce(
+        pl.col("_tokens"), word_tokens(pl.col("precomputed_responsibilities").list.join("\n"))
     )
     return (
-        raw.with_columns(_text=text)
+        raw.with_columns(
+            _text=description_text(pl.col("description_raw"), pl.col("description_format"))
+        )
+        .with_columns(_tokens=word_tokens(pl.col("_text")))
+        .with_columns(_hits=language_hits(pl.col("_tokens")), _dedup_tokens=dedup_tokens)
         .with_columns(
             description_text=redact_pii(pl.col("_text")),
             pii_redactions=count_pii(pl.col("_text")),
             title_normalized=normalise_title(pl.col("title")),
             seniority=seniority(pl.col("title")),
-            language=detect_language(pl.col("_text")),
-            dedup_key=dedup_key(dedup_source),
+            language=language_of_hits(pl.col("_hits")),
+            dedup_key=key_of_tokens(pl.col("_dedup_tokens")),
             duplicate_of=pl.lit(None, pl.String),
             duplicate_of_batch_id=pl.lit(None, pl.String),
             duplicate_reason=pl.lit(None, pl.String),
             is_analysed=pl.lit(True),
         )
-        .drop("_text")
+        .pipe(_with_signatures)
+        .drop("_text", "_tokens", "_dedup_tokens", "_hits")
+    )
+
+
+def title_key(title: pl.Expr) -> pl.Expr:
+    """The title near duplicates must share: lower-cased, spaces collapsed."""
+    return title.fill_null("").str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+
+
+def _with_signatures(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `title_key` and `signature` (MinHash of the dedup text; null without words)."""
+    frame = frame.with_row_index("_row")
+    signed = signatures(
+        frame.filter(pl.col("_dedup_tokens").is_not_null()).select(
+            key="_row", tokens="_dedup_tokens"
+        )
+    ).rename({"key": "_row"})
+    return (
+        frame.with_columns(title_key=title_key(pl.col("title")))
+        .join(signed, on="_row", how="left", maintain_order="left")
+        .drop("_row")
     )

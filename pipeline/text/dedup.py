@@ -4,13 +4,17 @@ Near duplicates are found with MinHash over word 3-shingles and locality-sensiti
 all in Polars expressions:
 
 - shingles: the posting's lower-cased words, three at a time ("build rag pipelines");
-- signature: for each of NUM_PERM seeded hash functions, the smallest hash of any shingle; two
-  postings agree on a position with probability equal to the Jaccard similarity of their
-  shingle sets;
-- candidates: postings that agree on all ROWS_PER_BAND positions of at least one band
-  (BANDS bands), so only likely pairs are compared, never all pairs;
-- similarity: the share of signature positions two candidates agree on (an estimate of their
-  Jaccard similarity); a pair at or above the threshold is a near duplicate.
+- signature: one-permutation MinHash. Each shingle is hashed once; the hash's low bits pick
+  one of NUM_PERM buckets and the smallest hash in each bucket is the signature's value there
+  (null for a bucket no shingle fell in, which only happens to short texts). Two postings
+  agree on a bucket with probability equal to the Jaccard similarity of their shingle sets.
+  One hash per shingle (not one per shingle and bucket) keeps it cheap at millions of
+  postings, and a signature depends on its own posting only, so it is computed once, when
+  the posting is normalised, and stored (`clean.posting_signatures`);
+- candidates: postings that agree on all ROWS_PER_BAND buckets of at least one band (BANDS
+  bands), so only likely pairs are compared, never all pairs;
+- similarity: the Jaccard similarity of the two shingle sets, computed exactly for the
+  candidates (they are few); a pair at or above the threshold is a near duplicate.
 - group: only postings of the same group are compared (the caller passes the lower-cased
   title): a repost keeps its title, while an employer's template shared by many different
   roles ("Lead AI Engineer (Platform)", "Lead AI Engineer (Search)") would otherwise merge
@@ -18,93 +22,187 @@ all in Polars expressions:
 
 Duplicates form groups (a repost of a repost is in its original's group); the canonical
 posting of a group is its earliest by (batch_id, posting_id), so loading batches in another
-order gives the same answer. Polars' seeded hash is stable for a given Polars version, and
-signatures are recomputed every run, never stored.
+order gives the same answer. Polars' seeded hash is stable for a given Polars version; the
+roleprint version is part of the normalise stage's fingerprint, so an upgrade recomputes them.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from pipeline.text.normalise import word_tokens
+
 NUM_PERM = 64
-BANDS = 16
+BANDS = 8
 ROWS_PER_BAND = NUM_PERM // BANDS
 SHINGLE_WORDS = 3
 #: Estimated Jaccard similarity of shingle sets at or above which two postings are one.
 NEAR_DUPLICATE_THRESHOLD = 0.9
-_SIGNATURE = [f"m{i}" for i in range(NUM_PERM)]
+_SEED = 20260214
+#: Candidates whose estimated similarity is this far below the threshold are not measured
+#: (the estimate's standard error is about 0.04 with 64 buckets).
+ESTIMATE_MARGIN = 0.2
 
 
-def shingles(texts: pl.DataFrame) -> pl.DataFrame:
-    """(key, text) -> distinct (key, shingle): word 3-grams; a text of fewer words is one shingle."""
+_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: combines word hashes into a shingle hash
+
+
+def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
+    """(key, tokens) -> (key, h): one 64-bit hash per word 3-gram ("build rag then", "rag then
+    ship", ...) of a text split by `word_tokens`; a text of one or two words is one shingle.
+
+    Words are hashed once each and a 3-gram's hash is mixed from its words' hashes, so no
+    shingle string is built (millions of postings have billions of shingles)."""
     words = (
-        texts.select("key", words=pl.col("text").str.to_lowercase().str.extract_all(r"[a-z0-9]+"))
+        tokens.with_row_index("_doc")
+        .select(
+            "_doc",
+            "key",
+            words=pl.col("tokens").str.strip_chars().str.split("  ").list.eval(
+                pl.element().filter(pl.element() != "")
+            ),
+        )
+        .with_columns(n=pl.col("words").list.len())
+    )
+    short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1)).select(
+        "key", h=pl.col("words").list.join(" ").hash(seed=_SEED)
+    )
+    long = (
+        words.filter(pl.col("n") >= SHINGLE_WORDS)
+        .drop("n")
         .explode("words")
-        .drop_nulls("words")
-        .with_columns(position=pl.int_range(pl.len()).over("key"))
+        .with_columns(w=pl.col("words").hash(seed=_SEED))
     )
-    following = [
-        pl.col("words").shift(-i).over("key", order_by="position") for i in range(SHINGLE_WORDS)
+    mixed = pl.lit(0, pl.UInt64)
+    for i in range(SHINGLE_WORDS):
+        mixed = mixed * pl.lit(_MIX, pl.UInt64) + pl.col("w").shift(-i)
+    # a text's words are consecutive rows: the next words belong to it when their _doc does
+    same_doc = pl.col("_doc").shift(-(SHINGLE_WORDS - 1)) == pl.col("_doc")
+    grams = (
+        long.select("key", h=mixed.hash(seed=_SEED), _keep=same_doc)
+        .filter(pl.col("_keep").fill_null(False))
+        .drop("_keep")
+    )
+    return pl.concat([grams, short])
+
+
+def signatures(tokens: pl.DataFrame) -> pl.DataFrame:
+    """(key, tokens) -> (key, signature): one-permutation MinHash, a list of NUM_PERM values
+    (null where no shingle fell in the bucket); texts without words get no row."""
+    if tokens.height == 0:
+        return pl.DataFrame(
+            schema={"key": tokens.schema["key"], "signature": pl.List(pl.UInt64)}
+        )
+    hashed = shingle_hashes(tokens).with_columns(
+        slot=pl.col("key").rank("dense").cast(pl.UInt64) * NUM_PERM + pl.col("h") % NUM_PERM
+    )
+    mins = hashed.group_by("slot").agg(pl.col("key").first(), pl.col("h").min())
+    dense = mins.with_columns(bucket=(pl.col("slot") % NUM_PERM).cast(pl.String)).pivot(
+        on="bucket", index="key", values="h", sort_columns=False
+    )
+    buckets = [
+        pl.col(str(b)) if str(b) in dense.columns else pl.lit(None, pl.UInt64)
+        for b in range(NUM_PERM)
     ]
-    grams = words.select("key", shingle=pl.concat_str(following, separator=" ")).drop_nulls()
-    short = (
-        words.group_by("key")
-        .agg(
-            pl.col("words").sort_by("position").str.join(" ").alias("shingle"), pl.len().alias("n")
-        )
-        .filter(pl.col("n") < SHINGLE_WORDS)
-        .select("key", "shingle")
-    )
-    return pl.concat([grams, short]).unique()
+    return dense.select("key", signature=pl.concat_list(buckets))
 
 
-def signatures(shingled: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """(key, shingle) -> one row per key with its group and MinHash signature m0..m63."""
-    return (
-        shingled.group_by("key")
-        .agg(
-            [pl.col("shingle").hash(seed=i).min().alias(name) for i, name in enumerate(_SIGNATURE)]
-        )
-        .join(groups, on="key")
-    )
+def text_signatures(texts: pl.DataFrame) -> pl.DataFrame:
+    """(key, text) -> (key, signature), see `signatures`."""
+    return signatures(texts.select("key", tokens=word_tokens(pl.col("text"))))
 
 
-def candidate_pairs(signed: pl.DataFrame) -> pl.DataFrame:
-    """Pairs (key_a < key_b) that agree on a whole band of their signatures."""
-    bands = pl.concat(
+def band_hashes(signature: pl.Expr) -> pl.Expr:
+    """The BANDS hashes of a signature's bands (ROWS_PER_BAND buckets each), as a list."""
+    return pl.concat_list(
         [
-            signed.select(
-                "key",
-                band=pl.lit(b),
-                band_hash=pl.struct(
-                    ["group", *_SIGNATURE[b * ROWS_PER_BAND : (b + 1) * ROWS_PER_BAND]]
-                ).hash(),
-            )
+            signature.list.slice(b * ROWS_PER_BAND, ROWS_PER_BAND).hash(seed=_SEED)
             for b in range(BANDS)
         ]
     )
+
+
+def candidate_pairs(banded: pl.DataFrame) -> pl.DataFrame:
+    """(key, group, bands) -> pairs (key_a < key_b) of one group that agree on a whole band."""
+    long = banded.select(
+        "key", "group", band_hash="bands", band=pl.int_ranges(0, pl.col("bands").list.len())
+    ).explode("band_hash", "band")
     return (
-        bands.join(bands, on=["band", "band_hash"], suffix="_b")
+        long.join(long, on=["band", "band_hash", "group"], suffix="_b", nulls_equal=True)
         .filter(pl.col("key") < pl.col("key_b"))
-        .join(signed.select("key", "group"), on="key")
-        .join(signed.select(key_b="key", group_b="group"), on="key_b")
-        .filter(pl.col("group").eq_missing(pl.col("group_b")))  # not just an equal band hash
         .select(key_a="key", key_b="key_b")
         .unique()
     )
 
 
-def similarity(signed: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """The estimated Jaccard similarity of each pair: the share of agreeing signature positions."""
-    a = signed.rename({"key": "key_a", **{m: f"{m}_a" for m in _SIGNATURE}})
-    b = signed.rename({"key": "key_b", **{m: f"{m}_b" for m in _SIGNATURE}})
-    agree = pl.sum_horizontal(
-        [(pl.col(f"{m}_a") == pl.col(f"{m}_b")).cast(pl.Int32) for m in _SIGNATURE]
-    )
-    return (
+def estimated_similarity(signed: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """(key, signature) and pairs -> the signatures' estimate of each pair's Jaccard
+    similarity: the share of buckets they agree on among the buckets either has."""
+    a = signed.select(key_a="key", sig_a="signature")
+    b = signed.select(key_b="key", sig_b="signature")
+    counts = (
         pairs.join(a, on="key_a")
         .join(b, on="key_b")
-        .select("key_a", "key_b", similarity=agree / NUM_PERM)
+        .explode("sig_a", "sig_b")
+        .group_by("key_a", "key_b")
+        .agg(
+            agree=(pl.col("sig_a").is_not_null() & (pl.col("sig_a") == pl.col("sig_b"))).sum(),
+            either=(pl.col("sig_a").is_not_null() | pl.col("sig_b").is_not_null()).sum(),
+        )
+    )
+    return counts.select(
+        "key_a", "key_b", similarity=pl.col("agree") / pl.max_horizontal("either", 1)
+    )
+
+
+def jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """(key, text) of the postings in `pairs` -> each pair's Jaccard similarity of shingle
+    sets, computed exactly (candidates are few, so the estimate is not needed here)."""
+    shingled = shingle_hashes(texts.select("key", tokens=word_tokens(pl.col("text")))).unique()
+    sizes = shingled.group_by("key").len("size")
+    shared = (
+        pairs.join(shingled.rename({"key": "key_a"}), on="key_a")
+        .join(shingled.rename({"key": "key_b"}), on=["key_b", "h"])
+        .group_by("key_a", "key_b")
+        .len("shared")
+    )
+    return (
+        pairs.join(shared, on=["key_a", "key_b"], how="left")
+        .join(sizes.rename({"key": "key_a", "size": "size_a"}), on="key_a")
+        .join(sizes.rename({"key": "key_b", "size": "size_b"}), on="key_b")
+        .select(
+            "key_a",
+            "key_b",
+            similarity=pl.col("shared").fill_null(0)
+            / (pl.col("size_a") + pl.col("size_b") - pl.col("shared").fill_null(0)),
+        )
+    )
+
+
+def near_pairs_of(
+    signed: pl.DataFrame, texts_of, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> pl.DataFrame:
+    """(key, group, signature) -> pairs (key_a < key_b) of one group whose shingle sets have
+    a Jaccard similarity >= threshold. `texts_of(keys)` gives the (key, text) of the
+    candidates' postings (from memory or from the warehouse)."""
+    empty = pl.DataFrame(schema={"key_a": pl.String, "key_b": pl.String, "similarity": pl.Float64})
+    if signed.height < 2:
+        return empty
+    pairs = candidate_pairs(signed.with_columns(bands=band_hashes(pl.col("signature"))))
+    if pairs.height == 0:
+        return empty
+    # the signatures' estimate first: only pairs it puts near the threshold are measured
+    likely = estimated_similarity(signed, pairs).filter(
+        pl.col("similarity") >= threshold - ESTIMATE_MARGIN
+    )
+    if likely.height == 0:
+        return empty
+    pairs = likely.select("key_a", "key_b")
+    keys = pl.concat([pairs["key_a"], pairs["key_b"]]).unique()
+    return (
+        jaccard(texts_of(keys), pairs)
+        .filter(pl.col("similarity") >= threshold)
+        .sort("key_a", "key_b")
     )
 
 
@@ -112,26 +210,21 @@ def near_duplicate_pairs(
     texts: pl.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> pl.DataFrame:
     """(key, text, group) -> pairs (key_a < key_b) of one group with similarity >= threshold."""
-    empty = pl.DataFrame(schema={"key_a": pl.String, "key_b": pl.String, "similarity": pl.Float64})
     texts = texts.filter(pl.col("text").is_not_null() & (pl.col("text").str.len_chars() > 0))
-    if texts.height < 2:
-        return empty
-    signed = signatures(shingles(texts), texts.select("key", "group"))
-    pairs = candidate_pairs(signed)
-    if pairs.height == 0:
-        return empty
-    return (
-        similarity(signed, pairs).filter(pl.col("similarity") >= threshold).sort("key_a", "key_b")
+    signed = text_signatures(texts).join(texts.select("key", "group"), on="key")
+    return near_pairs_of(
+        signed, lambda keys: texts.filter(pl.col("key").is_in(keys.implode())), threshold
     )
 
 
 def duplicate_groups(
-    keys: list[str], exact_pairs: list[tuple[str, str]], near_pairs: list[tuple[str, str]]
+    exact_pairs: list[tuple[str, str]], near_pairs: list[tuple[str, str]]
 ) -> dict[str, str]:
     """key -> canonical key (the smallest key of its group) for every key in a group of 2+."""
-    parent = {k: k for k in keys}
+    parent: dict[str, str] = {}
 
     def find(k: str) -> str:
+        parent.setdefault(k, k)
         while parent[k] != k:
             parent[k] = parent[parent[k]]
             k = parent[k]
@@ -142,7 +235,7 @@ def duplicate_groups(
         if ra != rb:
             # the smaller key stays the root, so the root is always the group's minimum
             parent[max(ra, rb)] = min(ra, rb)
-    return {k: find(k) for k in keys if find(k) != k}
+    return {k: root for k in sorted(parent) if (root := find(k)) != k}
 
 
 FLAG_SCHEMA = {
@@ -152,35 +245,45 @@ FLAG_SCHEMA = {
     "duplicate_of_batch_id": pl.String,
     "duplicate_reason": pl.String,
 }
-_SEP = "\x00"  # sorts below every character, so keys order like (batch_id, posting_id)
+KEY_SEP = "\x00"  # sorts below every character, so keys order like (batch_id, posting_id)
+
+
+def posting_key(batch_id: pl.Expr, posting_id: pl.Expr) -> pl.Expr:
+    """One string per posting that orders like (batch_id, posting_id)."""
+    return pl.concat_str(batch_id, pl.lit(KEY_SEP), posting_id)
 
 
 def duplicate_flags(
     postings: pl.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> pl.DataFrame:
     """(batch_id, posting_id, dedup_key, text, title_key) of every posting in the warehouse ->
-    the duplicates among them, each with its canonical posting and reason.
+    the duplicates among them, each with its canonical posting and reason (see `flags`)."""
+    frame = postings.with_columns(key=posting_key(pl.col("batch_id"), pl.col("posting_id")))
+    near = near_duplicate_pairs(frame.select("key", "text", group="title_key"), threshold)
+    return flags(frame.select("key", "dedup_key"), near)
+
+
+def flags(keys: pl.DataFrame, near: pl.DataFrame) -> pl.DataFrame:
+    """(key, dedup_key) of every posting and the near-duplicate pairs among them -> the
+    duplicates, each with its canonical posting and reason.
 
     `exact`: same normalised description (dedup_key). `near-duplicate (similarity S)`: same
-    title and an estimated shingle similarity S >= threshold with its canonical posting, or
+    title and a shingle (Jaccard) similarity S >= threshold with its canonical posting, or
     `near-duplicate (through a repost)` when it reached the group through another member.
     """
-    frame = postings.with_columns(key=pl.concat_str("batch_id", pl.lit(_SEP), "posting_id"))
     exact = (
-        frame.filter(pl.col("dedup_key").is_not_null())
+        keys.filter(pl.col("dedup_key").is_not_null())
         .with_columns(first=pl.col("key").min().over("dedup_key"))
         .filter(pl.col("key") != pl.col("first"))
         .select("first", "key")
     )
-    near = near_duplicate_pairs(frame.select("key", "text", group="title_key"), threshold=threshold)
     canonical = duplicate_groups(
-        frame["key"].to_list(),
-        list(exact.iter_rows()),
-        list(near.select("key_a", "key_b").iter_rows()),
+        list(exact.iter_rows()), list(near.select("key_a", "key_b").iter_rows())
     )
     if not canonical:
         return pl.DataFrame(schema=FLAG_SCHEMA)
-    dedup_key = dict(frame.select("key", "dedup_key").iter_rows())
+    involved = {*canonical, *canonical.values()}
+    dedup_key = dict(keys.filter(pl.col("key").is_in(list(involved))).iter_rows())
     pair_similarity = {(a, b): s for a, b, s in near.iter_rows()}
     rows = []
     for key, first in sorted(canonical.items()):
@@ -190,7 +293,7 @@ def duplicate_flags(
             reason = f"near-duplicate (similarity {pair_similarity[(first, key)]:.2f})"
         else:
             reason = "near-duplicate (through a repost)"
-        batch_id, posting_id = key.split(_SEP)
-        first_batch, first_id = first.split(_SEP)
+        batch_id, posting_id = key.split(KEY_SEP)
+        first_batch, first_id = first.split(KEY_SEP)
         rows.append((batch_id, posting_id, first_id, first_batch, reason))
     return pl.DataFrame(rows, schema=FLAG_SCHEMA, orient="row")

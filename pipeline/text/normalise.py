@@ -102,9 +102,26 @@ _TYPOGRAPHY = {
 }
 
 
+def _rows_matching(expr: pl.Expr, needs: str, transform) -> pl.Expr:
+    """Apply the expression `transform` only to the rows matching regex `needs` (the others
+    are left as they are, so the cost is paid only where the step can change something)."""
+
+    def apply(series: pl.Series) -> pl.Series:
+        mask = series.str.contains(needs).fill_null(False)
+        if not mask.any():
+            return series
+        if mask.all():
+            return pl.select(transform(pl.lit(series))).to_series().alias(series.name)
+        changed = pl.select(transform(pl.lit(series.filter(mask)))).to_series()
+        return series.scatter(mask.arg_true(), changed)
+
+    return expr.map_batches(apply, return_dtype=pl.String)
+
+
 def unicode_normalise(expr: pl.Expr) -> pl.Expr:
+    # NFKC leaves ASCII text as it is: only rows with another character pay for it
     return (
-        expr.str.normalize("NFKC")
+        _rows_matching(expr, r"[^\x00-\x7F]", lambda e: e.str.normalize("NFKC"))
         .str.replace_many(list(_TYPOGRAPHY), list(_TYPOGRAPHY.values()))
         .str.replace_all(r"\r\n?", "\n")
         .str.replace_all("\t", "    ")
@@ -197,19 +214,36 @@ STOPWORDS = {
 }
 
 
+def word_tokens(expr: pl.Expr) -> pl.Expr:
+    """Lower-cased words (letters and digits) each framed by two spaces ("  the  role  "), so
+    a word is found by a plain " word " search and neighbouring words never share a space:
+    no word-boundary regex is needed (those are many times slower on long texts)."""
+    squashed = expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "  ")
+    return pl.concat_str([pl.lit("  "), squashed, pl.lit("  ")])
+
+
+def language_hits(tokens: pl.Expr) -> pl.Expr:
+    """Per text (as `word_tokens`), the number of function words of each language in
+    STOPWORDS (a list, in STOPWORDS order)."""
+    return pl.concat_list(
+        [
+            tokens.str.count_matches(" (" + "|".join(words.split()) + ") ").fill_null(0)
+            for words in STOPWORDS.values()
+        ]
+    )
+
+
+def language_of_hits(hits: pl.Expr, min_hits: int = 5) -> pl.Expr:
+    """The language with the most hits (the first in STOPWORDS order on a tie); "unknown"
+    below `min_hits`."""
+    index = hits.list.arg_max().replace_strict(
+        dict(enumerate(STOPWORDS)), return_dtype=pl.String
+    )
+    return pl.when(hits.list.max() >= min_hits).then(index).otherwise(pl.lit("unknown"))
+
+
 def detect_language(expr: pl.Expr, min_hits: int = 5) -> pl.Expr:
-    lowered = expr.str.to_lowercase()
-    hits = {
-        lang: lowered.str.count_matches(r"\b(" + "|".join(words.split()) + r")\b").fill_null(0)
-        for lang, words in STOPWORDS.items()
-    }
-    best = pl.lit("unknown")
-    best_hits = pl.lit(min_hits - 1)
-    # chained when/then keeps the first language with the highest count (dict order breaks ties)
-    for lang, count in hits.items():
-        best = pl.when(count > best_hits).then(pl.lit(lang)).otherwise(best)
-        best_hits = pl.max_horizontal(best_hits, count)
-    return best
+    return language_of_hits(language_hits(word_tokens(expr)), min_hits)
 
 
 # --- the whole chain ---------------------------------------------------------------------------
@@ -217,6 +251,25 @@ def detect_language(expr: pl.Expr, min_hits: int = 5) -> pl.Expr:
 
 def description_text(raw: pl.Expr, fmt: pl.Expr) -> pl.Expr:
     """Raw description (text or HTML) -> normalised text before PII redaction."""
-    text = pl.when(fmt == "html").then(html_to_text(raw)).otherwise(raw)
-    text = unicode_normalise(repair_mojibake(decode_entities(text)))
-    return tidy_whitespace(unwrap_lines(text, is_hard_wrapped(text)))
+    return pl.struct(raw.alias("raw"), fmt.alias("fmt")).map_batches(
+        _normalise_descriptions, return_dtype=pl.String
+    )
+
+
+def _normalise_descriptions(raw_and_format: pl.Series) -> pl.Series:
+    """The chain, one materialised step at a time: each step reads the previous step's
+    column once (a nested expression would evaluate shared sub-chains again), and HTML
+    conversion runs on the HTML rows only."""
+    frame = raw_and_format.struct.unnest().with_row_index("_row")
+    is_html = pl.col("fmt") == "html"
+    text = pl.concat(
+        [
+            frame.filter(is_html).select("_row", text=html_to_text(pl.col("raw"))),
+            frame.filter(~is_html | is_html.is_null()).select("_row", text=pl.col("raw")),
+        ]
+    ).sort("_row")
+    for step in (decode_entities, repair_mojibake, unicode_normalise):
+        text = text.with_columns(text=step(pl.col("text")))
+    text = text.with_columns(wrapped=is_hard_wrapped(pl.col("text")))
+    text = text.select(text=tidy_whitespace(unwrap_lines(pl.col("text"), pl.col("wrapped"))))
+    return text["text"]

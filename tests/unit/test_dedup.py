@@ -3,10 +3,11 @@
 import polars as pl
 
 from pipeline.text.dedup import (
+    NUM_PERM,
     duplicate_flags,
     duplicate_groups,
     near_duplicate_pairs,
-    shingles,
+    text_signatures,
 )
 
 POSTING = (
@@ -22,15 +23,28 @@ REPOST = POSTING.replace("on call rotation", "on call rotation every other month
 OTHER = " ".join(reversed(WORDS[:40])) + " design react components for analytics dashboards"
 
 
-def test_shingles_are_word_trigrams_and_short_texts_are_one_shingle():
-    frame = pl.DataFrame({"key": ["a", "b"], "text": ["Build RAG, then ship it", "Short text"]})
-    got = {(k, s) for k, s in shingles(frame).iter_rows()}
-    assert got == {
-        ("a", "build rag then"),
-        ("a", "rag then ship"),
-        ("a", "then ship it"),
-        ("b", "short text"),
-    }
+def test_signatures_read_lower_cased_words_and_give_short_texts_one_too():
+    frame = pl.DataFrame(
+        {
+            "key": ["a", "b", "c", "d", "e"],
+            "text": [
+                "Build RAG, then ship it",
+                "build rag -- THEN ship it!",
+                "ship it then build rag",
+                "Short text",
+                "",
+            ],
+        }
+    )
+    signed = dict(text_signatures(frame).iter_rows())
+    assert set(signed) == {"a", "b", "c", "d"}  # no words, no signature
+    assert len(signed["a"]) == NUM_PERM
+    # same words in the same order (case and punctuation aside): the same shingles
+    assert signed["a"] == signed["b"]
+    # same words in another order: other 3-grams
+    assert signed["a"] != signed["c"]
+    # fewer than three words: the whole text is one shingle, in one bucket
+    assert sum(v is not None for v in signed["d"]) == 1
 
 
 def test_a_repost_with_a_small_edit_is_a_near_duplicate_of_the_same_title_only():
@@ -49,11 +63,8 @@ def test_a_repost_with_a_small_edit_is_a_near_duplicate_of_the_same_title_only()
 
 
 def test_groups_take_their_smallest_key_as_canonical_even_through_a_chain():
-    assert duplicate_groups(["c", "a", "b", "d"], [("b", "c")], [("a", "b")]) == {
-        "b": "a",
-        "c": "a",
-    }
-    assert duplicate_groups(["a", "b"], [], []) == {}
+    assert duplicate_groups([("b", "c")], [("a", "b")]) == {"b": "a", "c": "a"}
+    assert duplicate_groups([], []) == {}
 
 
 def test_duplicate_flags_name_the_canonical_posting_and_the_reason():
