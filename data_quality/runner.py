@@ -76,6 +76,7 @@ def fetch_plan(suite: str, columns: list[str], **params: Any) -> list[tuple[str,
     read = set(KEY_COLUMNS)
     for check in checks:
         read |= check.reads
+
     def nullness_only(column: str) -> bool:
         return column not in KEY_COLUMNS and all(
             check.expectation == "expect_table_columns_to_match_set"

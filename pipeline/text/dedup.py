@@ -58,9 +58,10 @@ def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
         .select(
             "_doc",
             "key",
-            words=pl.col("tokens").str.strip_chars().str.split("  ").list.eval(
-                pl.element().filter(pl.element() != "")
-            ),
+            words=pl.col("tokens")
+            .str.strip_chars()
+            .str.split("  ")
+            .list.eval(pl.element().filter(pl.element() != "")),
         )
         .with_columns(n=pl.col("words").list.len())
     )
@@ -90,9 +91,7 @@ def signatures(tokens: pl.DataFrame) -> pl.DataFrame:
     """(key, tokens) -> (key, signature): one-permutation MinHash, a list of NUM_PERM values
     (null where no shingle fell in the bucket); texts without words get no row."""
     if tokens.height == 0:
-        return pl.DataFrame(
-            schema={"key": tokens.schema["key"], "signature": pl.List(pl.UInt64)}
-        )
+        return pl.DataFrame(schema={"key": tokens.schema["key"], "signature": pl.List(pl.UInt64)})
     hashed = shingle_hashes(tokens).with_columns(
         slot=pl.col("key").rank("dense").cast(pl.UInt64) * NUM_PERM + pl.col("h") % NUM_PERM
     )

@@ -236,9 +236,7 @@ def language_hits(tokens: pl.Expr) -> pl.Expr:
 def language_of_hits(hits: pl.Expr, min_hits: int = 5) -> pl.Expr:
     """The language with the most hits (the first in STOPWORDS order on a tie); "unknown"
     below `min_hits`."""
-    index = hits.list.arg_max().replace_strict(
-        dict(enumerate(STOPWORDS)), return_dtype=pl.String
-    )
+    index = hits.list.arg_max().replace_strict(dict(enumerate(STOPWORDS)), return_dtype=pl.String)
     return pl.when(hits.list.max() >= min_hits).then(index).otherwise(pl.lit("unknown"))
 
 
