@@ -110,13 +110,22 @@ def _summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def step_seconds(result) -> dict[str, float]:
-    """Each finished step's duration (seconds), by step key, from a run's events."""
-    return {
-        event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)
+def step_seconds(result) -> dict[str, dict[str, float]]:
+    """Each finished step's duration and its start and end (Unix seconds), by step key, from
+    a run's events."""
+    started = {
+        event.step_key: event.timestamp
         for event in result.all_events
-        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")
-        and getattr(event.event_specific_data, "duration_ms", None) is not None
+        if event.event_type_value == "STEP_START"
+    }
+    return {
+        event.step_key: {
+            "seconds": round(event.event_specific_data.duration_ms / 1000, 3),
+            "start": started.get(event.step_key, event.timestamp),
+            "end": event.timestamp,
+        }
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS"
     }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.sources.ingest import IngestResult, KnownPosting
+from pipeline.sources.ingest import IngestResult, KnownPosting, SourceFile
 from pipeline.text.dedup import KEY_SEP as _KEY_SEP
 from pipeline.text.dedup import flags, near_pairs_of, posting_key
 
@@ -40,7 +40,8 @@ DDL = {
     "raw.file_manifest": """
         source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
         size_bytes BIGINT NOT NULL, batch_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
-        read_at TIMESTAMP NOT NULL, PRIMARY KEY (source, source_file)""",
+        read_at TIMESTAMP NOT NULL, modified_ns BIGINT, file_digest VARCHAR,
+        PRIMARY KEY (source, source_file)""",
     # which postings each Python stage has processed, from which raw version, with which
     # method (fingerprint): a stage processes exactly the postings it has no current row for
     "meta.stage_state": """
@@ -179,10 +180,16 @@ def replace_rows(
 # --- incremental ingest ------------------------------------------------------------------
 
 
-def file_manifest(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """(source, file) -> the content hash read last time."""
-    rows = con.execute("SELECT source, source_file, content_hash FROM raw.file_manifest")
-    return {(source, path): digest for source, path, digest in rows.fetchall()}
+def file_manifest(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], SourceFile]:
+    """(source, file) -> what was read last time (hash, size, modification time, when)."""
+    rows = con.execute(
+        """SELECT source, source_file, content_hash, size_bytes, coalesce(modified_ns, 0),
+                  file_digest, epoch_ns(read_at) FROM raw.file_manifest"""
+    )
+    return {
+        (source, path): SourceFile(source, Path(path), digest, size, modified, raw, read_at)
+        for source, path, digest, size, modified, raw, read_at in rows.fetchall()
+    }
 
 
 def known_postings(
@@ -203,6 +210,23 @@ def known_postings(
     return {pid: KnownPosting(source, raw_hash, batch) for pid, source, raw_hash, batch in rows}
 
 
+STAGING = "meta.ingest_staging"
+
+
+def start_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty staging table for the postings an ingest reads (a killed ingest's leftovers
+    are dropped): rows go there chunk by chunk, and `write_ingest` moves them in one
+    transaction with the rest of the ingest."""
+    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    con.execute(f"CREATE TABLE {STAGING} ({RAW_POSTING_COLUMNS})")
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    cols = columns_of("raw.postings")
+    arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
+    con.execute(f"INSERT INTO {STAGING} ({', '.join(cols)}) SELECT * FROM arrow")
+
+
 def write_ingest(
     con: duckdb.DuckDBPyConnection,
     result: IngestResult,
@@ -210,8 +234,10 @@ def write_ingest(
     run_id: str,
     run_row: pl.DataFrame,
     read_at: datetime,
+    staged: bool = False,
 ) -> None:
-    """Write one ingest in one transaction.
+    """Write one ingest in one transaction (its postings from the staging table when
+    `staged`, see `start_staging`).
 
     The files read replace what they contributed to this batch before (postings, superseded
     versions, quarantine and accounting rows); the old versions of changed postings move to
@@ -249,8 +275,11 @@ def write_ingest(
             "DELETE FROM raw.postings AS p USING superseded AS s "
             "WHERE p.batch_id = s.batch_id AND p.posting_id = s.posting_id"
         )
+        if staged:
+            con.execute(f"INSERT INTO raw.postings ({raw_cols}) SELECT {raw_cols} FROM {STAGING}")
+            con.execute(f"DROP TABLE {STAGING}")
         for table, frame in (
-            ("raw.postings", result.postings),
+            *([] if staged else [("raw.postings", result.postings)]),
             ("raw.quarantine", result.quarantine),
             ("raw.ingest_accounting", result.accounting),
             ("raw.ingest_runs", run_row),
@@ -260,7 +289,10 @@ def write_ingest(
             con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM arrow")
         con.execute(
             """INSERT OR REPLACE INTO raw.file_manifest
-               SELECT source, source_file, content_hash, size_bytes, batch_id, run_id, read_at
+               (source, source_file, content_hash, size_bytes, batch_id, run_id, read_at,
+                modified_ns, file_digest)
+               SELECT source, source_file, content_hash, size_bytes, batch_id, run_id, read_at,
+                      modified_ns, file_digest
                FROM manifest"""
         )
         con.execute("COMMIT")

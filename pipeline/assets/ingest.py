@@ -14,7 +14,13 @@ import polars as pl
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.sources.connectors import ConnectorError, land_board
 from pipeline.sources.ingest import ingest_sources, plan_files
-from pipeline.warehouse import file_manifest, known_postings, write_ingest
+from pipeline.warehouse import (
+    file_manifest,
+    known_postings,
+    stage_rows,
+    start_staging,
+    write_ingest,
+)
 
 
 class IngestConfig(dg.Config):
@@ -92,17 +98,28 @@ def ingest(
             "since they were last read (skipped)"
         )
         known = known_postings(con, batch_id, [(f.source, str(f.path)) for f in to_read])
-    result = ingest_sources(
-        settings.sources,
-        batch_id,
-        now,
-        progress=context.log.info,
-        field_maps=field_maps,
-        files=to_read,
-        known=known,
-        run_id=context.run_id,
-        rules=rules,
-    )
+        # postings go to a staging table in chunks as they are read: memory stays bounded
+        start_staging(con)
+        staged = 0
+
+        def sink(frame: pl.DataFrame) -> None:
+            nonlocal staged
+            stage_rows(con, frame)
+            staged += frame.height
+            context.log.info(f"ingest: {staged:,} postings read and staged")
+
+        result = ingest_sources(
+            settings.sources,
+            batch_id,
+            now,
+            progress=context.log.info,
+            field_maps=field_maps,
+            files=to_read,
+            known=known,
+            run_id=context.run_id,
+            rules=rules,
+            sink=sink,
+        )
     totals = result.totals()
     run = pl.DataFrame(
         [
@@ -118,7 +135,7 @@ def ingest(
         ]
     )
     with warehouse.connect() as con:
-        write_ingest(con, result, batch_id, context.run_id, run, now)
+        write_ingest(con, result, batch_id, context.run_id, run, now, staged=True)
         batch_total = con.execute(
             "SELECT count(*) FROM raw.postings WHERE batch_id = ?", [batch_id]
         ).fetchone()[0]

@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.bench.synthetic import postings, write_postings
+from pipeline.bench.synthetic import GENERATOR_VERSION, postings, write_postings
 
 # Dagster step keys -> the stage they belong to (asset checks are grouped as "checks")
 STAGES = {
@@ -83,13 +83,16 @@ class PeakRss:
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.samples: list[tuple[float, int]] = []  # (Unix time, bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            rss = tree_rss_bytes(self.pid)
+            self.samples.append((time.time(), rss))
+            self.peak = max(self.peak, rss)
             self._stop.wait(self.interval)
 
     def stop(self) -> int:
@@ -113,6 +116,8 @@ class RunMeasure:
     returncode: int
     responsibilities: int = 0
     distinct_responsibility_share: float = 0.0
+    # the process tree's peak RSS while each stage's steps ran
+    stage_peak_rss_bytes: dict[str, int] = field(default_factory=dict)
 
 
 def _dir_bytes(path: Path) -> int:
@@ -128,7 +133,7 @@ def run_pipeline(
     batch_id: str = "2026-11-01",
 ) -> RunMeasure:
     """One `roleprint run` in a child process, measured."""
-    timings = data_dir / "timings.json"
+    timings = log.with_suffix(".timings.json")  # beside the log: an increment reuses data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(data_dir)]
     cmd += ["--batch-id", batch_id]
@@ -144,13 +149,27 @@ def run_pipeline(
     peak = sampler.stop()
     steps = json.loads(timings.read_text()) if timings.exists() else {}
     stages: dict[str, float] = {}
-    for key, seconds in steps.items():
-        stages[stage_of(key)] = stages.get(stage_of(key), 0.0) + seconds
+    stage_rss: dict[str, int] = {}
+    for key, step in steps.items():
+        stage = stage_of(key)
+        stages[stage] = stages.get(stage, 0.0) + step["seconds"]
+        during = [rss for t, rss in sampler.samples if step["start"] <= t <= step["end"]]
+        stage_rss[stage] = max([stage_rss.get(stage, 0), *during])
     stages["other (startup, Dagster)"] = max(0.0, wall - sum(stages.values()))
     size = _dir_bytes(data_dir / "warehouse") + _dir_bytes(data_dir / "published")
     items, distinct = _responsibilities(data_dir / "published" / "roleprint.duckdb")
     return RunMeasure(
-        label, postings_count, wall, peak, size, stages, load, child.returncode, items, distinct
+        label,
+        postings_count,
+        wall,
+        peak,
+        size,
+        stages,
+        load,
+        child.returncode,
+        items,
+        distinct,
+        stage_rss,
     )
 
 
@@ -173,7 +192,7 @@ def _responsibilities(warehouse: Path) -> tuple[int, float]:
 
 def generated(scale: int, seed: int, root: Path, prefix: str = "") -> tuple[Path, dict]:
     """The synthetic postings for (scale, seed), written once under `root` and reused."""
-    out = root / f"synthetic-{prefix}{seed}-{scale}"
+    out = root / f"synthetic-v{GENERATOR_VERSION}-{prefix}{seed}-{scale}"
     done = out / ".generated.json"
     if done.exists():
         return out, json.loads(done.read_text())
@@ -265,6 +284,17 @@ def table(results: list[ScaleResult], extra: list[RunMeasure] | None = None) -> 
         + " | ".join(cells(lambda m: m.peak_rss_bytes, lambda b, n: _fmt_bytes(b)))
         + " |"
     )
+    for stage in STAGE_ORDER[:-1]:
+        lines.append(
+            f"| peak RSS during {stage} | "
+            + " | ".join(
+                cells(
+                    lambda m, st=stage: m.stage_peak_rss_bytes.get(st, 0),
+                    lambda b, n: _fmt_bytes(b) if b else "-",
+                )
+            )
+            + " |"
+        )
     lines.append(
         "| warehouse on disk (work + published) | "
         + " | ".join(cells(lambda m: m.warehouse_bytes, lambda b, n: _fmt_bytes(b)))
@@ -342,7 +372,7 @@ def run_bench(
         measure = run_pipeline(
             f"+{increment:,} onto {largest.scale:,}",
             [
-                f"synthetic={work_dir / 'data' / f'synthetic-{seed}-{largest.scale}'}",
+                f"synthetic={generated(largest.scale, seed, work_dir / 'data')[0]}",
                 f"increment={source}",
             ],
             base_dir,

@@ -219,6 +219,11 @@ DUTY_SUFFIXES = [
     " for our {team} product", ", working with the {team} squad", " on {a}",
     " that serve {k} million requests a day", " for {t} internal users",
 ]  # fmt: skip
+GOALS = [
+    ", cutting response times by {n}0%", " ahead of the Q{n} launch", " for {k}k daily users",
+    " in {m} languages", ", reaching {k}% automation", " within {n} weeks of joining",
+    ", halving {team} costs", " while keeping {n}9.9% availability", " to support {t} analysts",
+]  # fmt: skip
 CLOSINGS = [
     "{company} is an equal opportunity employer. We welcome applicants of every background "
     "and do not discriminate on the basis of race, religion, gender, sexual orientation, age, "
@@ -240,6 +245,8 @@ HEADINGS = {
     "role": ["About the role", "The role", "The opportunity"],
 }  # fmt: skip
 
+#: bump when the generated postings change: the bench's cached data is keyed by it
+GENERATOR_VERSION = 2
 #: description format shares: (html, markdown, plain)
 DESCRIPTION_FORMATS = (("html", 0.5), ("markdown", 0.25), ("plain", 0.25))
 #: file format shares; one HTML page or YAML file per posting, the others hold many
@@ -281,6 +288,7 @@ class Pools:
     titles: list[str]
     closings: list[str]
     duty_suffixes: list[str]
+    goals: list[str]
 
 
 def _sentences(rng: random.Random, bank: list[str], low: int, high: int, **given: str) -> str:
@@ -325,7 +333,12 @@ def build_pools(seed: int, sizes: int = 4000) -> Pools:
         {"", *(_fill(rng, rng.choice(DUTY_SUFFIXES), team=rng.choice(TEAMS)) for _ in range(sizes))}
     )
     closings = [c.format(company=rng.choice(companies)) for c in CLOSINGS for _ in range(5)]
-    return Pools(duties, requirements, about, role, work, companies, titles, closings, suffixes)
+    goals = sorted(
+        {"", *(_fill(rng, rng.choice(GOALS), team=rng.choice(TEAMS)) for _ in range(sizes))}
+    )
+    return Pools(
+        duties, requirements, about, role, work, companies, titles, closings, suffixes, goals
+    )
 
 
 # --- postings ----------------------------------------------------------------------------------
@@ -350,11 +363,16 @@ def _list_block(
     return pl.concat_str(parts, ignore_nulls=True)
 
 
-def _with_endings(rng: np.random.Generator, pools: Pools, size: int) -> list[str]:
-    """`size` duty bullets, each a duty with one of the endings."""
-    duties = _pick(rng, pools.duties, size)
-    endings = _pick(rng, pools.duty_suffixes, size)
-    return (duties + endings).to_list()
+def _duty_block(rng: np.random.Generator, pools: Pools, n: int, low: int, high: int, item):
+    """Between `low` and `high` duty bullets per row: a duty, an ending and (mostly) a goal,
+    each picked on its own, so bullets repeat about as rarely as in real postings."""
+    counts = rng.integers(low, high + 1, size=n)
+    parts = []
+    for k in range(high):
+        goals = _pick(rng, pools.goals, n)
+        bullet = _pick(rng, pools.duties, n) + _pick(rng, pools.duty_suffixes, n) + goals
+        parts.append(pl.when(pl.lit(pl.Series(counts > k))).then(item(pl.lit(bullet))))
+    return pl.concat_str(parts, ignore_nulls=True)
 
 
 def _render(kind: str, heading: pl.Expr, body: pl.Expr, items: bool) -> pl.Expr:
@@ -386,7 +404,7 @@ def descriptions(rng: np.random.Generator, pools: Pools, kind: str, n: int) -> p
     heading = {k: _pick(rng, v, n) for k, v in HEADINGS.items()}
     about = _list_block(rng, pools.about, n, 2, 5, lambda e: _paragraph(kind, e))
     role = _paragraph(kind, pl.lit(_pick(rng, pools.role, n)))
-    duties = _list_block(rng, _with_endings(rng, pools, min(10 * n, 2_000_000)), n, 6, 14, item)
+    duties = _duty_block(rng, pools, n, 6, 14, item)
     # one posting in ten writes its duties as prose under the heading
     prose = pl.lit(pl.Series(rng.random(n) < 0.1))
     prose_duties = _list_block(

@@ -284,7 +284,8 @@ class _Plan:
     contrib: list[pl.Expr] = field(default_factory=list)  # weighted contribution per pattern
     sums: list[pl.Expr] = field(default_factory=list)  # raw score and sub-pattern sums
     summary: list[pl.Expr] = field(default_factory=list)  # score, evidence, best sub-pattern
-    structs: list[pl.Expr] = field(default_factory=list)  # one candidate label per category
+    # per category, in taxonomy order: (category id, score, evidence, best sub-pattern columns)
+    candidates: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def _plan_category(plan: _Plan, cat: Category, ci: int, order: int, example_weight: float) -> None:
@@ -347,15 +348,7 @@ def _plan_category(plan: _Plan, cat: Category, ci: int, order: int, example_weig
             )
     plan.summary.append(best_sub.alias(f"__b{ci}"))
 
-    plan.structs.append(
-        pl.struct(
-            pl.lit(cat.id).alias("category"),
-            pl.lit(order, dtype=pl.Int32).alias("order"),
-            pl.col(f"__s{ci}").alias("score"),
-            pl.col(f"__e{ci}").alias("evidence"),
-            pl.col(f"__b{ci}").alias("subpattern"),
-        )
-    )
+    plan.candidates.append((cat.id, f"__s{ci}", f"__e{ci}", f"__b{ci}"))
 
 
 def _empty_output() -> pl.DataFrame:
@@ -495,10 +488,37 @@ def _classify_batch(
             .with_columns(plan.contrib)
             .with_columns(plan.sums)
             .with_columns(plan.summary)
-            .select(_ROW, "posting_id", "position", pl.concat_list(plan.structs).alias("__cand"))
-            .explode("__cand", empty_as_null=True)
-            .unnest("__cand")
-            .filter(pl.col("score") >= min_score)
+            # the categories that reach min_score, as indices into plan.candidates (taxonomy
+            # order); only those rows are widened into labels
+            .with_columns(
+                pl.concat_list(
+                    [
+                        pl.when(pl.col(score) >= min_score).then(pl.lit(k, dtype=pl.Int32))
+                        for k, (_, score, _, _) in enumerate(plan.candidates)
+                    ]
+                )
+                .list.drop_nulls()
+                .alias("order")
+            )
+            .filter(pl.col("order").list.len() > 0)
+            .explode("order")
+            .select(
+                _ROW,
+                "posting_id",
+                "position",
+                "order",
+                pl.col("order")
+                .replace_strict(
+                    {k: c[0] for k, c in enumerate(plan.candidates)}, return_dtype=pl.String
+                )
+                .alias("category"),
+                *(
+                    pl.concat_list([c[i] for c in plan.candidates])
+                    .list.get(pl.col("order"))
+                    .alias(name)
+                    for i, name in ((1, "score"), (2, "evidence"), (3, "subpattern"))
+                ),
+            )
             .sort([_ROW, "score", "order"], descending=[False, True, False])
             .with_columns(
                 pl.col("score").max().over(_ROW).alias("__top"),

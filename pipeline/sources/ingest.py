@@ -64,7 +64,12 @@ MANIFEST_SCHEMA = {
     "source_file": pl.String,
     "content_hash": pl.String,
     "size_bytes": pl.Int64,
+    "modified_ns": pl.Int64,
+    "file_digest": pl.String,
 }
+#: A file modified this close to (or after) the time it was hashed may have changed again
+#: within the same timestamp tick: it is hashed again rather than trusted ("racy" files).
+RACY_NS = 2_000_000_000
 SUPERSEDED_SCHEMA = {"batch_id": pl.String, "posting_id": pl.String}
 # a file that failed this way was not read at all: it stays out of the manifest
 UNREAD_FILE_ERRORS = ("file vanished", "unreadable file")
@@ -73,12 +78,19 @@ COUNTS = ("records_read", "loaded", "quarantined", "duplicates", "unchanged", "r
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file of a source, with the hash of its bytes when they could be read."""
+    """One file of a source, with the hash of its bytes when they could be read.
+
+    `content_hash` also covers the source's mapping and rules (`with_mapping`); `file_digest`
+    is the bytes' own sha256, and `modified_ns` / `read_at_ns` let the next run trust it
+    without reading the file again while its size and modification time are unchanged."""
 
     source: str
     path: Path
     content_hash: str | None
     size_bytes: int = 0
+    modified_ns: int = 0
+    file_digest: str | None = None
+    read_at_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,26 +144,51 @@ def with_mapping(digest: str, fingerprint: str) -> str:
 
 def plan_files(
     sources: Iterable[SourceSpec],
-    manifest: Mapping[tuple[str, str], str],
+    manifest: Mapping[tuple[str, str], SourceFile],
     field_maps: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
     rules: Mapping[str, SourceRules] | None = None,
 ) -> tuple[list[SourceFile], list[SourceFile]]:
     """Split the sources' files into (to read, unchanged).
 
-    `manifest` maps (source, file) to the content hash read last time: a file with the same
-    hash (and the same field mapping) is not read again; a new or changed file is, and so is
-    one that cannot be hashed.
+    `manifest` maps (source, file) to what was read last time: a file with the same hash (and
+    the same field mapping) is not read again; a new or changed file is, and so is one that
+    cannot be hashed. A file whose size and modification time are those recorded (and not
+    racy, see RACY_NS) keeps its recorded digest without being read: a nightly run over a
+    million postings does not re-hash gigabytes that did not change.
     """
     to_read: list[SourceFile] = []
     unchanged: list[SourceFile] = []
     for spec in sources:
         fingerprint = reader_fingerprint(spec.name, field_maps, rules)
         for path in discover_files(Path(spec.path)):
-            digest, size = hash_file(path)
-            if digest is not None:
-                digest = with_mapping(digest, fingerprint)
-            entry = SourceFile(spec.name, path, digest, size)
-            same = digest is not None and manifest.get((spec.name, str(path))) == digest
+            known = manifest.get((spec.name, str(path)))
+            try:
+                stat = path.stat()
+                size, modified = stat.st_size, stat.st_mtime_ns
+            except OSError:
+                size, modified = 0, 0
+            if (
+                known is not None
+                and known.file_digest
+                and (known.size_bytes, known.modified_ns) == (size, modified)
+                and modified < known.read_at_ns - RACY_NS
+            ):
+                digest = known.file_digest
+            else:
+                digest, size = hash_file(path)
+            entry = SourceFile(
+                spec.name,
+                path,
+                with_mapping(digest, fingerprint) if digest is not None else None,
+                size,
+                modified,
+                digest,
+            )
+            same = (
+                digest is not None
+                and known is not None
+                and known.content_hash == entry.content_hash
+            )
             (unchanged if same else to_read).append(entry)
     return to_read, unchanged
 
@@ -172,6 +209,9 @@ class IngestResult:
 
 
 ProgressFn = Callable[[str], None]
+SinkFn = Callable[[pl.DataFrame], None]
+#: Rows of raw.postings held in memory before they go to the sink (when there is one).
+SINK_ROWS = 20_000
 
 
 def place_id(
@@ -205,6 +245,7 @@ def ingest_sources(
     known: Mapping[str, KnownPosting] | None = None,
     run_id: str = "",
     rules: Mapping[str, SourceRules] | None = None,
+    sink: SinkFn | None = None,
 ) -> IngestResult:
     """Read the sources' files (or just `files`) into rows.
 
@@ -212,6 +253,10 @@ def ingest_sources(
     earlier runs loaded, by id: a record identical to one is counted `unchanged` and not loaded
     again; one with other content is loaded and replaces it (`replaced`, listed in
     `superseded`). Every record read ends up loaded, quarantined, a duplicate or unchanged.
+
+    With a `sink`, loaded rows are handed to it every SINK_ROWS rows (and at the end) as
+    raw.postings frames instead of being returned, so memory stays bounded however much is
+    read; `postings` is then empty.
     """
     sources = list(sources)
     if files is None:
@@ -229,6 +274,7 @@ def ingest_sources(
     earlier = dict(known or {})  # known postings not yet met again in this run
     retry: set[Path] = set()
     files_done = 0
+    loaded_total = 0  # rows already handed to the sink
 
     def quarantine_row(source: str, rec: RawRecord, reason: str) -> dict:
         return {
@@ -312,13 +358,18 @@ def ingest_sources(
             )
             postings.append(row)
             counts["loaded"] += 1
+            if sink is not None and len(postings) >= SINK_ROWS:
+                sink(pl.DataFrame(postings, schema=POSTINGS_SCHEMA))
+                loaded_total += len(postings)
+                postings.clear()
         accounting.append(
             {"batch_id": batch_id, "source": source, "source_uri": str(path), **counts}
         )
         files_done += 1
         if progress and files_done % progress_every == 0:
             progress(
-                f"ingest: {files_done} of {len(files)} files read, {len(postings)} postings, "
+                f"ingest: {files_done} of {len(files)} files read, "
+                f"{loaded_total + len(postings)} postings, "
                 f"{len(quarantine)} quarantined"
             )
 
@@ -328,10 +379,15 @@ def ingest_sources(
             "source_file": str(f.path),
             "content_hash": f.content_hash,
             "size_bytes": f.size_bytes,
+            "modified_ns": f.modified_ns,
+            "file_digest": f.file_digest,
         }
         for f in files
         if f.content_hash is not None and f.path not in retry
     ]
+    if sink is not None:
+        sink(pl.DataFrame(postings, schema=POSTINGS_SCHEMA))
+        postings = []
     return IngestResult(
         postings=pl.DataFrame(postings, schema=POSTINGS_SCHEMA),
         quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA),

@@ -157,18 +157,29 @@ def estimated_similarity(signed: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFr
 def jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """(key, text) of the postings in `pairs` -> each pair's Jaccard similarity of shingle
     sets, computed exactly (candidates are few, so the estimate is not needed here)."""
-    shingled = shingle_hashes(texts.select("key", tokens=word_tokens(pl.col("text")))).unique()
-    sizes = shingled.group_by("key").len("size")
+    # integer ids for the keys: the joins below run over every shingle of every candidate
+    ids = texts.select("key").unique().with_row_index("id")
+    shingled = (
+        shingle_hashes(texts.select("key", tokens=word_tokens(pl.col("text"))))
+        .join(ids, on="key")
+        .select("id", "h")
+        .unique()
+    )
+    sizes = shingled.group_by("id").len("size")
+    numbered = pairs.join(ids.rename({"key": "key_a", "id": "id_a"}), on="key_a").join(
+        ids.rename({"key": "key_b", "id": "id_b"}), on="key_b"
+    )
     shared = (
-        pairs.join(shingled.rename({"key": "key_a"}), on="key_a")
-        .join(shingled.rename({"key": "key_b"}), on=["key_b", "h"])
-        .group_by("key_a", "key_b")
+        numbered.select("id_a", "id_b")
+        .join(shingled.rename({"id": "id_a"}), on="id_a")
+        .join(shingled.rename({"id": "id_b"}), on=["id_b", "h"])
+        .group_by("id_a", "id_b")
         .len("shared")
     )
     return (
-        pairs.join(shared, on=["key_a", "key_b"], how="left")
-        .join(sizes.rename({"key": "key_a", "size": "size_a"}), on="key_a")
-        .join(sizes.rename({"key": "key_b", "size": "size_b"}), on="key_b")
+        numbered.join(shared, on=["id_a", "id_b"], how="left")
+        .join(sizes.rename({"id": "id_a", "size": "size_a"}), on="id_a")
+        .join(sizes.rename({"id": "id_b", "size": "size_b"}), on="id_b")
         .select(
             "key_a",
             "key_b",

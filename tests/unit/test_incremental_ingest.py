@@ -1,6 +1,7 @@
 """Change detection in ingest: the file manifest, known postings, and the transactional write
 that lets a file be re-read without duplicating or losing a record (real DuckDB files)."""
 
+import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_plan_reads_new_and_changed_files_and_skips_unchanged_ones(tmp_path):
     spec = SourceSpec("s", tmp_path)
     to_read, unchanged = plan_files([spec], {})
     assert [f.path.name for f in to_read] == ["a.json", "b.json", "c.json"] and not unchanged
-    manifest = {(f.source, str(f.path)): f.content_hash for f in to_read}
+    manifest = {(f.source, str(f.path)): f for f in to_read}
     (tmp_path / "b.json").write_text(posting("b.json", "Build other things"))
     (tmp_path / "d.json").write_text(posting("d.json", "New"))
     to_read, unchanged = plan_files([spec], manifest)
@@ -156,7 +157,7 @@ def test_a_new_field_mapping_rereads_the_files_and_reloads_their_postings(tmp_pa
     spec = SourceSpec("board", tmp_path)
     plain, _ = plan_files([spec], {})
     mapped = {"board": {"title": ("Headline",)}}
-    manifest = {(f.source, str(f.path)): f.content_hash for f in plain}
+    manifest = {(f.source, str(f.path)): f for f in plain}
     to_read, unchanged = plan_files([spec], manifest, mapped)
     assert len(to_read) == 1 and not unchanged
     before = ingest_sources([spec], "b1", NOW).postings.row(0, named=True)
@@ -164,3 +165,29 @@ def test_a_new_field_mapping_rereads_the_files_and_reloads_their_postings(tmp_pa
     after = ingest_sources([spec], "b2", NOW, field_maps=mapped, known=known)
     assert after.totals()["replaced"] == 1
     assert after.postings["title"].to_list() == ["AI Engineer"]
+
+
+def test_an_unchanged_file_is_not_read_again_but_a_touched_or_racy_one_is(tmp_path, monkeypatch):
+    import os
+
+    import pipeline.sources.ingest as ingest
+
+    path = tmp_path / "a.json"
+    path.write_text(posting("a", "Build things"))
+    spec = SourceSpec("s", tmp_path)
+    (first,), _ = plan_files([spec], {})
+    hashed = []
+    monkeypatch.setattr(ingest, "hash_file", lambda p: hashed.append(p) or ("x" * 64, 1))
+    # recorded long after the file was last modified: trusted by size and mtime, not read
+    read_long_after = dataclasses.replace(first, read_at_ns=first.modified_ns + 10**10)
+    _, unchanged = plan_files([spec], {("s", str(path)): read_long_after})
+    assert [f.path for f in unchanged] == [path] and hashed == []
+    assert unchanged[0].file_digest == first.file_digest
+    # modified just before it was read: the same timestamp could hide a change, so it is read
+    racy = dataclasses.replace(first, read_at_ns=first.modified_ns + 10**6)
+    plan_files([spec], {("s", str(path)): racy})
+    assert hashed == [path]
+    # touched since (another modification time): read again
+    os.utime(path, ns=(first.modified_ns + 10**9, first.modified_ns + 10**9))
+    plan_files([spec], {("s", str(path)): read_long_after})
+    assert hashed == [path, path]

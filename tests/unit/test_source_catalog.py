@@ -187,7 +187,7 @@ def test_new_rules_reread_the_files(tmp_path):
     (tmp_path / "a.csv").write_text("Company Name,Job Description\nAcme,x\n")
     spec = SourceSpec("g", tmp_path)
     plain, _ = plan_files([spec], {})
-    manifest = {(f.source, str(f.path)): f.content_hash for f in plain}
+    manifest = {(f.source, str(f.path)): f for f in plain}
     ruled = {"g": SourceRules(clean=(("company", r"\d$"),))}
     assert len(plan_files([spec], manifest, None, ruled)[0]) == 1
     assert len(plan_files([spec], manifest)[0]) == 0

@@ -29,9 +29,12 @@
 
 with
 
-candidates as (
+-- materialised: its item numbers must be the same wherever it is read
+candidates as materialized (
 
     select
+        -- a number per item, so the per-word steps below group on one integer
+        row_number() over () as item_number,
         primary_category as category,
         coalesce(primary_subpattern, '') as subpattern_group,
         batch_id,
@@ -66,9 +69,7 @@ words as (
 
     select distinct
         category,
-        batch_id,
-        posting_id,
-        position,
+        item_number,
         unnest({{ roleprint.word_list('text_key') }}) as word
     from candidates
 
@@ -100,16 +101,13 @@ word_shares as (
 typicality as (
 
     select
-        words.category,
-        words.batch_id,
-        words.posting_id,
-        words.position,
+        words.item_number,
         round(avg(word_shares.share_of_items), 6) as typicality
     from words
     inner join word_shares
         on words.category = word_shares.category
         and words.word = word_shares.word
-    group by words.category, words.batch_id, words.posting_id, words.position
+    group by words.item_number
 
 ),
 
@@ -128,10 +126,7 @@ scored as (
         ) as is_duty_start
     from candidates
     left join typicality
-        on candidates.category = typicality.category
-        and candidates.batch_id = typicality.batch_id
-        and candidates.posting_id = typicality.posting_id
-        and candidates.position = typicality.position
+        on candidates.item_number = typicality.item_number
 
 ),
 

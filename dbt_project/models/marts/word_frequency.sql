@@ -16,17 +16,18 @@ with
 responsibilities as (
 
     select
-        batch_id,
-        posting_id,
-        position,
+        -- a number per responsibility, only to count distinct responsibilities below
+        row_number() over () as responsibility_number,
         lower(responsibility_text) as text_lower
     from {{ ref('int_responsibilities__analysed') }}
 
 ),
 
-tokens as (
+-- split once, read by the token counts and by the substring counts
+tokens as materialized (
 
     select
+        responsibility_number,
         unnest({{ split_whitespace('text_lower') }}) as token
     from responsibilities
 
@@ -88,7 +89,42 @@ words as (
 
 ),
 
+-- A word without whitespace can only occur inside one whitespace-separated token, so the
+-- substring test runs on the distinct tokens instead of on every responsibility (words x
+-- responsibilities grows with the square of the data); a word with whitespace (a
+-- configured stem) is tested on the texts themselves.
+distinct_tokens as (
+
+    select distinct token
+    from tokens
+
+),
+
+word_tokens as (
+
+    select
+        words.word,
+        distinct_tokens.token
+    from words
+    inner join distinct_tokens
+        on {{ dbt.position('words.word', 'distinct_tokens.token') }} > 0
+
+),
+
 containing as (
+
+    select
+        words.word,
+        count(distinct tokens.responsibility_number) as responsibilities_containing
+    from words
+    left join word_tokens
+        on words.word = word_tokens.word
+    left join tokens
+        on word_tokens.token = tokens.token
+    where not regexp_matches(words.word, {{ roleprint.whitespace_pattern() }})
+    group by words.word
+
+    union all
 
     select
         words.word,
@@ -96,6 +132,7 @@ containing as (
     from words
     left join responsibilities
         on {{ dbt.position('words.word', 'responsibilities.text_lower') }} > 0
+    where regexp_matches(words.word, {{ roleprint.whitespace_pattern() }})
     group by words.word
 
 ),
