@@ -110,23 +110,24 @@ def _summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def step_seconds(result) -> dict[str, dict[str, float]]:
+def step_seconds(instance, run_id: str) -> dict[str, dict[str, float]]:
     """Each finished step's duration and its start and end (Unix seconds), by step key, from
-    a run's events."""
-    started = {
-        event.step_key: event.timestamp
-        for event in result.all_events
-        if event.event_type_value == "STEP_START"
-    }
-    return {
-        event.step_key: {
-            "seconds": round(event.event_specific_data.duration_ms / 1000, 3),
-            "start": started.get(event.step_key, event.timestamp),
-            "end": event.timestamp,
-        }
-        for event in result.all_events
-        if event.event_type_value == "STEP_SUCCESS"
-    }
+    the run's event log."""
+    started: dict[str, float] = {}
+    steps: dict[str, dict[str, float]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or entry.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[entry.step_key] = entry.timestamp
+        elif event.event_type_value == "STEP_SUCCESS":
+            steps[entry.step_key] = {
+                "seconds": round(event.event_specific_data.duration_ms / 1000, 3),
+                "start": started.get(entry.step_key, entry.timestamp),
+                "end": entry.timestamp,
+            }
+    return steps
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -151,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         instance=instance, raise_on_error=False, run_config=run_config
     )
     if getattr(args, "timings", None):
-        Path(args.timings).write_text(json.dumps(step_seconds(result), indent=1))
+        Path(args.timings).write_text(json.dumps(step_seconds(instance, result.run_id), indent=1))
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         failed_checks = [c for c in result.get_asset_check_evaluations() if not c.passed]

@@ -1,5 +1,6 @@
 """`roleprint run` as a user runs it: a separate process, its exit code and its messages."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,8 @@ def test_failed_run_exits_1_names_the_failed_step_and_keeps_nothing_half_publish
             str(taxonomy),
             "--batch-id",
             "2026-05-01",
+            "--timings",
+            str(tmp_path / "timings.json"),
         ],
         capture_output=True,
         text=True,
@@ -36,3 +39,7 @@ def test_failed_run_exits_1_names_the_failed_step_and_keeps_nothing_half_publish
     assert "missing required field 'title'" in done.stderr
     assert not (tmp_path / "data" / "published").exists()
     assert not (tmp_path / "data" / "reports").exists()
+    # the steps that finished are timed (what `roleprint bench` reads), the failed one is not
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    assert "taxonomy" not in timings and timings["ingest"]["seconds"] > 0
+    assert timings["ingest"]["start"] <= timings["ingest"]["end"]
