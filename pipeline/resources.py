@@ -91,7 +91,10 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 def dbt_env_for(settings: Settings) -> dict[str, str]:
-    return {"ROLEPRINT_DUCKDB_PATH": str(settings.warehouse_path.resolve())}
+    return {
+        "ROLEPRINT_DUCKDB_PATH": str(settings.warehouse_path.resolve()),
+        "ROLEPRINT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+    }
 
 
 def dbt_executable() -> str:
@@ -103,7 +106,10 @@ def dbt_executable() -> str:
 def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "roleprint": RoleprintConfig.from_settings(settings),
-        "warehouse": Warehouse(database=str(settings.warehouse_path)),
+        "warehouse": Warehouse(
+            database=str(settings.warehouse_path),
+            connection_config={"memory_limit": settings.duckdb_memory_limit},
+        ),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(DBT_PROJECT_DIR),

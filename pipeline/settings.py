@@ -85,6 +85,9 @@ class Settings:
     sources_file: Path | None = None  # sources.yaml: sources by type (pipeline.sources.catalog)
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
+    # DuckDB's own memory cap, for the pipeline's connection and for dbt's: past it, joins,
+    # sorts and aggregations spill to disk instead of growing (DuckDB's default is 80% of RAM)
+    duckdb_memory_limit: str = "2GB"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -175,4 +178,5 @@ class Settings:
             sources_file=Path(sources_file).expanduser() if sources_file else None,
             schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
             inbox_dir=Path(inbox).expanduser() if inbox else None,
+            duckdb_memory_limit=env.get("ROLEPRINT_DUCKDB_MEMORY_LIMIT") or "2GB",
         )

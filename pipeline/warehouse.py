@@ -361,7 +361,7 @@ def pending_postings(con: duckdb.DuckDBPyConnection, stage: str, fingerprint: st
 
 #: Postings a stage reads, processes and commits at a time: memory stays bounded at any
 #: scale, and a killed run keeps every chunk it committed.
-CHUNK_POSTINGS = int(os.environ.get("ROLEPRINT_CHUNK_POSTINGS", "20000"))
+CHUNK_POSTINGS = int(os.environ.get("ROLEPRINT_CHUNK_POSTINGS", "10000"))
 
 
 def in_chunks(keys: pl.DataFrame, size: int | None = None) -> Iterator[pl.DataFrame]:
