@@ -40,7 +40,6 @@ import hashlib
 import html
 import math
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from pathlib import Path
 import ftfy
 import pandas as pd
 
+from pipeline.bench.stages import timed_stages
 from pipeline.classify.categories import (
     _STEM,
     _STOPWORDS,
@@ -916,16 +916,9 @@ class BaselineResult:
 def run_baseline(raw: pd.DataFrame, taxonomy_path: Path | None = None) -> BaselineResult:
     """Normalise every posting, extract items from every posting, classify every item."""
     taxonomy = load_taxonomy(taxonomy_path)
-    seconds: dict[str, float] = {}
-    start = time.perf_counter()
-    clean = normalise(raw)
-    seconds["normalise"] = time.perf_counter() - start
-    start = time.perf_counter()
-    items = extract(clean)
-    seconds["extract"] = time.perf_counter() - start
-    start = time.perf_counter()
-    labels = classify(items, taxonomy)
-    seconds["classify"] = time.perf_counter() - start
+    seconds, clean, items, labels = timed_stages(
+        raw, normalise, extract, lambda found: classify(found, taxonomy)
+    )
     return BaselineResult(
         seconds=seconds,
         postings=len(raw),

@@ -6,12 +6,12 @@ normalisation, extraction and classification. The ratio of their throughputs is 
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
+from pipeline.bench.stages import timed_stages
 from pipeline.settings import SourceSpec
 
 FAST_STAGES = ("normalise", "extract", "classify")
@@ -33,16 +33,12 @@ def fast_path(raw: pl.DataFrame, taxonomy_path: Path | None = None) -> dict:
     from pipeline.text.clean import clean_batch
 
     taxonomy = load_taxonomy(taxonomy_path)
-    seconds = {}
-    start = time.perf_counter()
-    clean = clean_batch(raw)
-    seconds["normalise"] = time.perf_counter() - start
-    start = time.perf_counter()
-    items = extract_responsibilities(clean)
-    seconds["extract"] = time.perf_counter() - start
-    start = time.perf_counter()
-    labels = classify_responsibilities(items, taxonomy)
-    seconds["classify"] = time.perf_counter() - start
+    seconds, _, items, labels = timed_stages(
+        raw,
+        clean_batch,
+        extract_responsibilities,
+        lambda found: classify_responsibilities(found, taxonomy),
+    )
     return {
         "seconds": seconds,
         "postings": raw.height,
