@@ -177,25 +177,27 @@ def _terms(frame: pl.LazyFrame, key: str, *, counts: bool = False) -> pl.LazyFra
     Tokens are stemmed (``_STEM``) and stopwords dropped before bigrams are formed, so "deploy
     models to production" yields "deploy model", "model production"; terms never span a
     clause separator."""
+    # flat (one row per token) rather than per-row lists: list.eval is much slower
     tokens = (
-        pl.col(_TEXT)
-        .str.split(" ")
-        .list.eval(
-            pl.element()
-            .filter(~pl.element().is_in(list(_STOPWORDS)) & (pl.element() != ""))
-            .str.replace(_STEM, "${1}")
-        )
+        frame.select(key, __tok=pl.col(_TEXT).str.split(" "))
+        .explode("__tok")
+        .filter(pl.col("__tok").is_not_null() & (pl.col("__tok") != ""))
+        .filter(~pl.col("__tok").is_in(list(_STOPWORDS)))
     )
+    # tokens repeat a lot: each distinct one is stemmed once
+    vocabulary = tokens.select("__tok").unique()
+    stems = vocabulary.with_columns(__stem=pl.col("__tok").str.replace(_STEM, "${1}"))
+    tokens = tokens.join(stems, on="__tok", how="left", maintain_order="left")
+    # a token and the next one of the same row make a bigram
+    same_row = pl.col(key).shift(-1) == pl.col(key)
+    pairs = pl.when(same_row).then(pl.col("__stem") + " " + pl.col("__stem").shift(-1))
     terms = (
-        frame.select(key, tokens.alias("__tok"))
-        .select(
-            key,
-            pl.concat_list(
-                pl.col("__tok"),
-                pl.col("__tok").list.eval(pl.element() + " " + pl.element().shift(-1)),
-            ).alias("term"),
+        pl.concat(
+            [
+                tokens.select(key, term="__stem"),
+                tokens.select(key, term=pairs),
+            ]
         )
-        .explode("term", empty_as_null=True)
         .filter(pl.col("term").is_not_null() & ~pl.col("term").str.contains(",", literal=True))
     )
     if counts:
@@ -483,41 +485,33 @@ def _classify_batch(
             pl.lit(None, dtype=pl.String).alias("evidence"),
         )
     else:
-        labels = (
+        scored = (
             base.with_columns(plan.find)
             .with_columns(plan.contrib)
             .with_columns(plan.sums)
             .with_columns(plan.summary)
-            # the categories that reach min_score, as indices into plan.candidates (taxonomy
-            # order); only those rows are widened into labels
-            .with_columns(
-                pl.concat_list(
-                    [
-                        pl.when(pl.col(score) >= min_score).then(pl.lit(k, dtype=pl.Int32))
-                        for k, (_, score, _, _) in enumerate(plan.candidates)
-                    ]
-                )
-                .list.drop_nulls()
-                .alias("order")
-            )
-            .filter(pl.col("order").list.len() > 0)
-            .explode("order")
-            .select(
-                _ROW,
-                "posting_id",
-                "position",
-                "order",
-                pl.col("order")
-                .replace_strict(
-                    {k: c[0] for k, c in enumerate(plan.candidates)}, return_dtype=pl.String
-                )
-                .alias("category"),
-                *(
-                    pl.concat_list([c[i] for c in plan.candidates])
-                    .list.get(pl.col("order"))
-                    .alias(name)
-                    for i, name in ((1, "score"), (2, "evidence"), (3, "subpattern"))
-                ),
+            .collect()  # read once per category below
+            .lazy()
+        )
+        # one long frame of the categories that reach min_score, category by category (in
+        # taxonomy order, `order`): a filter per category reads only the rows it keeps, where
+        # lists of every category's columns would be built for every row
+        labels = (
+            pl.concat(
+                [
+                    scored.filter(pl.col(score) >= min_score).select(
+                        _ROW,
+                        "posting_id",
+                        "position",
+                        pl.lit(k, dtype=pl.Int32).alias("order"),
+                        pl.lit(category).alias("category"),
+                        pl.col(score).alias("score"),
+                        pl.col(evidence).alias("evidence"),
+                        pl.col(subpattern).alias("subpattern"),
+                    )
+                    for k, (category, score, evidence, subpattern) in enumerate(plan.candidates)
+                ],
+                how="vertical",
             )
             .sort([_ROW, "score", "order"], descending=[False, True, False])
             .with_columns(

@@ -164,7 +164,18 @@ def _norm(text: pl.Expr) -> pl.Expr:
 
 
 def _section_kind(heading: pl.Expr) -> pl.Expr:
-    text = _norm(heading)
+    """The kind of section a heading names (null: none, or a null heading)."""
+    # one batch function, so the headings are normalised once: an eager when/then chain
+    # evaluates a shared sub-expression (and its input) again in every branch
+    return heading.map_batches(_section_kinds, return_dtype=pl.String, is_elementwise=True)
+
+
+def _section_kinds(headings: pl.Series) -> pl.Series:
+    normed = pl.DataFrame({"h": headings}).select(h=_norm(pl.col("h")))
+    return normed.select(_kind_of_normed(pl.col("h")).alias(headings.name)).to_series()
+
+
+def _kind_of_normed(text: pl.Expr) -> pl.Expr:
     # qualifications first: "What you'll bring" must not read as "what you'll ..." duties
     return (
         pl.when(text.str.contains(BENEFITS))
@@ -318,16 +329,16 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     ) | (is_bullet & stripped.str.ends_with(":") & (words <= 9))
     # "As a senior engineer on this team, you will:" - the last clause names the section
     lead_in = ~is_bullet & ends_lead_in & (words <= 150)
+    # materialised first: each flag is read in more than one branch below
+    lines = lines.with_columns(_heading_like=heading_like, _lead_in=lead_in)
+    heading_like, lead_in = pl.col("_heading_like"), pl.col("_lead_in")
     lines = lines.with_columns(
-        section_kind=pl.when(heading_like)
-        .then(_section_kind(pl.when(heading_like).then(bare)))
-        .when(lead_in)
-        .then(
-            _section_kind(
-                pl.when(lead_in).then(bare.str.extract(r"([^.!?]*)$", 1).str.strip_chars())
-            )
+        section_kind=_section_kind(
+            pl.when(heading_like)
+            .then(bare)
+            .when(lead_in)
+            .then(bare.str.extract(r"([^.!?]*)$", 1).str.strip_chars())
         )
-        .otherwise(None)
     )
     return (
         lines.with_columns(
@@ -345,7 +356,7 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
             .forward_fill()
             .over("batch_id", "posting_id", order_by="line_no"),
         )
-        .drop("_stripped", "_words", "_lead")
+        .drop("_stripped", "_words", "_lead", "_heading_like", "_lead_in")
     )
 
 
