@@ -191,15 +191,12 @@ def _terms(frame: pl.LazyFrame, key: str, *, counts: bool = False) -> pl.LazyFra
     # a token and the next one of the same row make a bigram
     same_row = pl.col(key).shift(-1) == pl.col(key)
     pairs = pl.when(same_row).then(pl.col("__stem") + " " + pl.col("__stem").shift(-1))
-    terms = (
-        pl.concat(
-            [
-                tokens.select(key, term="__stem"),
-                tokens.select(key, term=pairs),
-            ]
-        )
-        .filter(pl.col("term").is_not_null() & ~pl.col("term").str.contains(",", literal=True))
-    )
+    terms = pl.concat(
+        [
+            tokens.select(key, term="__stem"),
+            tokens.select(key, term=pairs),
+        ]
+    ).filter(pl.col("term").is_not_null() & ~pl.col("term").str.contains(",", literal=True))
     if counts:
         return terms.group_by(key, "term").agg(pl.len().cast(pl.Float64).alias("__tf"))
     return terms.unique()
