@@ -152,33 +152,43 @@ def _evidence(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
         first_share=pl.col("category").is_in(AI_FIRST_CATEGORIES).mean(),
         support_share=pl.col("category").is_in(SUPPORT_CATEGORIES).mean(),
     )
-    title = pl.col("title").fill_null("").str.to_lowercase()
-    text = pl.concat_str(
-        pl.col("title").fill_null(""), pl.col("description_text").fill_null(""), separator="\n"
-    ).str.to_lowercase()
-    bullets = _bullets(pl.col("description_text").fill_null("").str.to_lowercase())
+    title = pl.col("_title")
+    text, bullets = pl.col("_text"), pl.col("_bullets")
+    # the bullet lines when there are enough of them, else the whole text
+    duties = pl.col("_duties")
+    # each intermediate is materialised once: an eager expression evaluates a shared input
+    # again wherever it is used, and these are whole lower-cased postings
     return (
         postings.select("batch_id", "posting_id", "title", "description_text")
         .join(shares, on=["batch_id", "posting_id"], how="left")
         .with_columns(pl.col("first_share", "support_share").fill_null(0.0))
         .with_columns(pl.col("n_items").fill_null(0))
         .with_columns(
+            _title=pl.col("title").fill_null("").str.to_lowercase(),
+            _text=pl.concat_str(
+                pl.col("title").fill_null(""),
+                pl.col("description_text").fill_null(""),
+                separator="\n",
+            ).str.to_lowercase(),
+        )
+        .with_columns(
+            _bullets=_bullets(pl.col("description_text").fill_null("").str.to_lowercase())
+        )
+        .with_columns(_duties=pl.when(bullets.str.len_chars() >= 200).then(bullets).otherwise(text))
+        .with_columns(
             genai=_rate(text, GENAI_TERMS),
-            genai_bullets=pl.when(bullets.str.len_chars() >= 200)
-            .then(_rate(bullets, GENAI_TERMS))
-            .otherwise(_rate(text, GENAI_TERMS)),
+            genai_bullets=_rate(duties, GENAI_TERMS),
             classical=_rate(text, CLASSICAL_ML_TERMS),
             support=_rate(text, SUPPORT_TERMS),
             enabler=_rate(text, ENABLER_TERMS),
             # In the duties when there are bullet lines: "we build AI agents" in a company
             # blurb says what the company does, not what this person does.
-            build_ai=pl.when(bullets.str.len_chars() >= 200)
-            .then(_rate(bullets, BUILD_AI_TERMS))
-            .otherwise(_rate(text, BUILD_AI_TERMS)),
+            build_ai=_rate(duties, BUILD_AI_TERMS),
             t_first=title.str.contains(TITLE_AI_FIRST),
             t_support=title.str.contains(TITLE_SUPPORT),
             t_ml=title.str.contains(TITLE_ML) & ~title.str.contains(TITLE_GENAI),
         )
+        .drop("_title", "_text", "_bullets", "_duties")
     )
 
 
