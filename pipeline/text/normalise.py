@@ -118,11 +118,21 @@ def _rows_matching(expr: pl.Expr, needs: str, transform) -> pl.Expr:
     return expr.map_batches(apply, return_dtype=pl.String)
 
 
+# Characters NFKC leaves as they are or maps as _TYPOGRAPHY does (no-break space): a text
+# whose only non-ASCII characters are these needs no NFKC.
+_NEEDS_NFKC = "[^\\x00-\\x7F" + "".join(_TYPOGRAPHY) + "]"
+
+
 def unicode_normalise(expr: pl.Expr) -> pl.Expr:
-    # NFKC leaves ASCII text as it is: only rows with another character pay for it
+    # NFKC (slow) and the typography map leave ASCII text as it is: only the rows that can
+    # change pay for them (bullets and curly quotes alone do not call for NFKC)
+    nfkc = _rows_matching(expr, _NEEDS_NFKC, lambda e: e.str.normalize("NFKC"))
     return (
-        _rows_matching(expr, r"[^\x00-\x7F]", lambda e: e.str.normalize("NFKC"))
-        .str.replace_many(list(_TYPOGRAPHY), list(_TYPOGRAPHY.values()))
+        _rows_matching(
+            nfkc,
+            r"[^\x00-\x7F]",
+            lambda e: e.str.replace_many(list(_TYPOGRAPHY), list(_TYPOGRAPHY.values())),
+        )
         .str.replace_all(r"\r\n?", "\n")
         .str.replace_all("\t", "    ")
     )
