@@ -10,9 +10,12 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -369,6 +372,38 @@ def in_chunks(keys: pl.DataFrame, size: int | None = None) -> Iterator[pl.DataFr
     size = size or CHUNK_POSTINGS
     for offset in range(0, keys.height, size):
         yield keys.slice(offset, size)
+
+
+#: Chunks computed at once. Polars releases the GIL, and one chunk's query leaves a core idle
+#: in its single-threaded string kernels, so two chunks in flight keep both cores of a small
+#: machine busy; each chunk in flight holds its data and intermediates in memory.
+STAGE_WORKERS = max(1, int(os.environ.get("ROLEPRINT_STAGE_WORKERS", "2")))
+
+
+def computed_chunks(
+    keys: pl.DataFrame,
+    read: Callable[[pl.DataFrame], Any],
+    compute: Callable[[Any], Any],
+    workers: int | None = None,
+) -> Iterator[tuple[int, pl.DataFrame, Any]]:
+    """(chunk number from 1, chunk of `keys`, compute(read(chunk))) for each chunk of `keys`
+    (see `in_chunks`), in order.
+
+    `read` runs in the caller's thread, `compute` in up to `workers` (default STAGE_WORKERS)
+    threads, and the caller writes each result as it is yielded: the warehouse connection is
+    only ever used by the caller's thread (one writer), and at most `workers` chunks wait in
+    memory."""
+    workers = workers or STAGE_WORKERS
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stage-chunk") as pool:
+        in_flight: deque[tuple[int, pl.DataFrame, Future]] = deque()
+        for done, part in enumerate(in_chunks(keys), start=1):
+            in_flight.append((done, part, pool.submit(compute, read(part))))
+            if len(in_flight) >= workers:
+                number, chunk, result = in_flight.popleft()
+                yield number, chunk, result.result()
+        while in_flight:
+            number, chunk, result = in_flight.popleft()
+            yield number, chunk, result.result()
 
 
 def log_chunk(context, stage: str, done: int, part: pl.DataFrame, keys: pl.DataFrame) -> None:

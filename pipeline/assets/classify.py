@@ -7,7 +7,7 @@ from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import (
-    in_chunks,
+    computed_chunks,
     log_chunk,
     pending_postings,
     read_postings,
@@ -110,11 +110,14 @@ def responsibility_labels(
     with warehouse.connect() as con:
         keys = pending_postings(con, "classify", fingerprint)
         items, labelled, primary_other = 0, 0, 0
-        for done, part in enumerate(in_chunks(keys), start=1):
-            found = read_postings(con, "clean.responsibilities", part)
-            labels = label_by_batch(found, tax, classify)
+        chunks = computed_chunks(
+            keys,
+            lambda part: read_postings(con, "clean.responsibilities", part),
+            lambda found: (found.height, label_by_batch(found, tax, classify)),
+        )
+        for done, part, (found, labels) in chunks:
             write_stage(con, "classify", part, labels, fingerprint, context.run_id)
-            items += found.height
+            items += found
             labelled += labels.height
             primary_other += labels.filter(
                 (pl.col("rank") == 1) & (pl.col("category") == "other")
@@ -161,10 +164,16 @@ def posting_role_types(
     with warehouse.connect() as con:
         keys = pending_postings(con, "role_types", fingerprint)
         typed_rows = 0
-        for done, part in enumerate(in_chunks(keys), start=1):
-            postings = read_postings(con, "clean.postings", part)
-            labels = read_postings(con, "clean.responsibility_labels", part)
-            typed = get_role_type_classifier(roleprint.role_type_classifier)(postings, labels)
+        classify = get_role_type_classifier(roleprint.role_type_classifier)
+        chunks = computed_chunks(
+            keys,
+            lambda part: (
+                read_postings(con, "clean.postings", part),
+                read_postings(con, "clean.responsibility_labels", part),
+            ),
+            lambda read: classify(*read),
+        )
+        for done, part, typed in chunks:
             write_stage(con, "role_types", part, typed, fingerprint, context.run_id)
             typed_rows += typed.height
             log_chunk(context, "role types", done, part, keys)

@@ -5,7 +5,7 @@ import dagster as dg
 from pipeline.extract import get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.warehouse import (
-    in_chunks,
+    computed_chunks,
     log_chunk,
     pending_postings,
     read_postings,
@@ -30,8 +30,10 @@ def responsibilities(
         keys = pending_postings(con, "extract", fingerprint)
         extract = get_extractor(roleprint.extractor)
         items, covered, by_method = 0, 0, {}
-        for done, part in enumerate(in_chunks(keys), start=1):
-            found = extract(read_postings(con, "clean.postings", part))
+        chunks = computed_chunks(
+            keys, lambda part: read_postings(con, "clean.postings", part), extract
+        )
+        for done, part, found in chunks:
             write_stage(con, "extract", part, found, fingerprint, context.run_id)
             items += found.height
             covered += found["posting_id"].n_unique()

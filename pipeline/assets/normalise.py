@@ -11,8 +11,8 @@ from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
 from pipeline.warehouse import (
     assign_duplicates,
+    computed_chunks,
     drop_orphans,
-    in_chunks,
     log_chunk,
     pending_postings,
     read_postings,
@@ -51,8 +51,10 @@ def clean_postings(
         orphans = drop_orphans(con)
         keys = pending_postings(con, "normalise", fingerprint)
         context.log.info(f"normalising {keys.height} new or changed postings")
-        for done, part in enumerate(in_chunks(keys), start=1):
-            clean = clean_batch(read_postings(con, "raw.postings", part))
+        chunks = computed_chunks(
+            keys, lambda part: read_postings(con, "raw.postings", part), clean_batch
+        )
+        for done, part, clean in chunks:
             signed = clean.filter(pl.col("signature").is_not_null())
             write_stage(
                 con,

@@ -1,7 +1,10 @@
-"""The warehouse file operations: atomic publish with real DuckDB files."""
+"""The warehouse file operations: atomic publish with real DuckDB files; chunked stages."""
 
 import duckdb
+import polars as pl
+import pytest
 
+from pipeline import warehouse
 from pipeline.warehouse import publish
 
 
@@ -39,3 +42,49 @@ def test_a_reader_keeps_its_snapshot_while_a_new_one_is_published(tmp_path):
         # the open connection still reads the file it opened, whole
         assert reader.execute("SELECT v FROM t").fetchone()[0] == 1
     assert read_v(published) == 2
+
+
+def test_computed_chunks_keep_order_and_read_in_the_callers_thread(monkeypatch):
+    """Chunks are computed in worker threads but read, and yielded, in order in the
+    caller's thread; no more than `workers` chunks are in flight at once."""
+    import threading
+    import time
+
+    monkeypatch.setattr(warehouse, "CHUNK_POSTINGS", 3)
+    keys = pl.DataFrame({"batch_id": ["b"] * 10, "posting_id": [f"p{i:02d}" for i in range(10)]})
+    caller = threading.get_ident()
+    readers, computers, in_flight, peak = set(), set(), [0], [0]
+    lock = threading.Lock()
+
+    def read(part):
+        readers.add(threading.get_ident())
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        return part["posting_id"].to_list()
+
+    def compute(ids):
+        computers.add(threading.get_ident())
+        time.sleep(0.01 if ids[0] == "p00" else 0)  # the first chunk finishes last
+        return [i.upper() for i in ids]
+
+    seen = []
+    for number, part, result in warehouse.computed_chunks(keys, read, compute, workers=2):
+        assert result == [i.upper() for i in part["posting_id"].to_list()]
+        seen.append(number)
+        with lock:
+            in_flight[0] -= 1
+    assert seen == [1, 2, 3, 4]
+    assert readers == {caller}
+    assert caller not in computers
+    assert peak[0] <= 2
+
+
+def test_computed_chunks_raise_a_workers_error():
+    keys = pl.DataFrame({"batch_id": ["b"], "posting_id": ["p1"]})
+
+    def compute(_):
+        raise ValueError("bad chunk")
+
+    with pytest.raises(ValueError, match="bad chunk"):
+        list(warehouse.computed_chunks(keys, lambda part: part, compute))
