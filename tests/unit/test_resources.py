@@ -1,0 +1,34 @@
+"""The dbt resource skips dagster-dbt's per-run start-up work it does not need."""
+
+import importlib.metadata
+
+import dagster_dbt.core.resource
+from dagster_dbt import DbtCliResource
+from packaging import version
+
+from pipeline.resources import RoleprintDbtCli, dbt_executable, dbt_project
+
+
+def test_the_overridden_members_still_exist_in_dagster_dbt():
+    # the overrides are of private members: if an upgrade renames them, they silently stop
+    # working, so this fails first
+    assert "_cli_version" in vars(DbtCliResource)
+    assert callable(DbtCliResource._initialize_dbt_core_adapter)
+
+
+def test_dbt_version_comes_from_metadata_without_running_dbt(monkeypatch):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"ran a process: {args}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    resource = RoleprintDbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())
+    assert resource._cli_version == version.parse(importlib.metadata.version("dbt-core"))
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_another_dbt_executable_is_asked_for_its_version(tmp_path):
+    fake = tmp_path / "dbt"
+    fake.write_text("#!/bin/sh\necho 'Core:\n  - installed: 9.8.7'\n")
+    fake.chmod(0o755)
+    resource = RoleprintDbtCli(project_dir=dbt_project, dbt_executable=str(fake))
+    assert resource._cli_version == version.parse("9.8.7")
