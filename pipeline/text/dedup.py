@@ -28,6 +28,7 @@ roleprint version is part of the normalise stage's fingerprint, so an upgrade re
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from pipeline.text.normalise import word_tokens
@@ -92,18 +93,23 @@ def signatures(tokens: pl.DataFrame) -> pl.DataFrame:
     (null where no shingle fell in the bucket); texts without words get no row."""
     if tokens.height == 0:
         return pl.DataFrame(schema={"key": tokens.schema["key"], "signature": pl.List(pl.UInt64)})
-    hashed = shingle_hashes(tokens).with_columns(
-        slot=pl.col("key").rank("dense").cast(pl.UInt64) * NUM_PERM + pl.col("h") % NUM_PERM
-    )
-    mins = hashed.group_by("slot").agg(pl.col("key").first(), pl.col("h").min())
-    dense = mins.with_columns(bucket=(pl.col("slot") % NUM_PERM).cast(pl.String)).pivot(
-        on="bucket", index="key", values="h", sort_columns=False
-    )
-    buckets = [
-        pl.col(str(b)) if str(b) in dense.columns else pl.lit(None, pl.UInt64)
-        for b in range(NUM_PERM)
-    ]
-    return dense.select("key", signature=pl.concat_list(buckets))
+    # numbered rows as keys, so a shingle's row is its position in the signature matrix
+    numbered = tokens.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("key"), "tokens")
+    hashed = shingle_hashes(numbered)
+    h = hashed["h"].to_numpy()
+    slot = hashed["key"].to_numpy().astype(np.int64) * NUM_PERM + (h % NUM_PERM).astype(np.int64)
+    # the smallest hash per (row, bucket), reduced in place: no group-by and pivot of
+    # hundreds of shingles per posting
+    smallest = np.full(tokens.height * NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(smallest, slot, h)
+    filled = np.zeros(tokens.height * NUM_PERM, dtype=bool)
+    filled[slot] = True
+    values = pl.select(
+        pl.when(pl.Series(filled)).then(pl.Series(smallest, dtype=pl.UInt64))
+    ).to_series()
+    matrix = values.reshape((tokens.height, NUM_PERM)).cast(pl.List(pl.UInt64))
+    signed = filled.reshape(tokens.height, NUM_PERM).any(axis=1)
+    return pl.DataFrame({"key": tokens["key"], "signature": matrix}).filter(pl.Series(signed))
 
 
 def text_signatures(texts: pl.DataFrame) -> pl.DataFrame:
