@@ -511,18 +511,18 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
     ).pl()
 
     def texts_of(wanted: pl.Series) -> pl.DataFrame:
-        # the key's separator (NUL) as a unit separator, which DuckDB text can hold
-        rows = wanted.str.replace(_KEY_SEP, chr(31), literal=True).to_frame("key")  # noqa: F841
-        return (
-            con.execute(
-                r"""SELECT k.key, coalesce(p.description_text,
-                           array_to_string(p.precomputed_responsibilities, chr(10))) AS text
-                FROM clean.postings AS p
-                JOIN rows AS k ON k.key = p.batch_id || chr(31) || p.posting_id"""
-            )
-            .pl()
-            .with_columns(key=pl.col("key").str.replace(chr(31), _KEY_SEP, literal=True))
+        # joined on the key columns themselves: a join on a computed key would read every
+        # posting's text first
+        parts = wanted.str.split_exact(_KEY_SEP, 1)
+        rows = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
+            {"key": wanted, "batch_id": parts.struct[0], "posting_id": parts.struct[1]}
         )
+        return con.execute(
+            r"""SELECT k.key, coalesce(p.description_text,
+                       array_to_string(p.precomputed_responsibilities, chr(10))) AS text
+            FROM clean.postings AS p
+            JOIN rows AS k USING (batch_id, posting_id)"""
+        ).pl()
 
     near = near_pairs_of(signed.select(keyed, "group", "signature"), texts_of)
     flagged = flags(keys.select(keyed, "dedup_key"), near)  # noqa: F841 - used in the SQL below

@@ -166,9 +166,10 @@ def jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     # integer ids for the keys: the joins below run over every shingle of every candidate
     ids = texts.select("key").unique().with_row_index("id")
     shingled = (
-        shingle_hashes(texts.select("key", tokens=word_tokens(pl.col("text"))))
-        .join(ids, on="key")
-        .select("id", "h")
+        shingle_hashes(
+            texts.join(ids, on="key").select(key="id", tokens=word_tokens(pl.col("text")))
+        )
+        .select(id="key", h="h")
         .unique()
     )
     sizes = shingled.group_by("id").len("size")
