@@ -209,6 +209,10 @@ def _clean_item(text: pl.Expr) -> pl.Expr:
     )
 
 
+#: A word count above every limit the heading rules test (see `lines_of`).
+_LONG = 1_000_000
+
+
 def _words(text: pl.Expr) -> pl.Expr:
     return text.str.count_matches(r"\S+")
 
@@ -306,26 +310,38 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     )
     stripped, bare, is_bullet = pl.col("_stripped"), pl.col("bare"), pl.col("is_bullet")
     lines = lines.with_columns(
-        _words=_words(bare), _lead=stripped.str.contains(r"(:|\.\.\.|\u2026)$")
+        _lead=stripped.str.contains(r"(:|\.\.\.|\u2026)$"), _short=stripped.str.len_chars() <= 80
+    )
+    # Regex work only where its answer is read (a null row costs nothing): word counts of
+    # short lines and lead-ins (a longer line is never a heading, and only a lead-in's length
+    # matters), the wording tests of short text lines. Elsewhere the word count is a
+    # stand-in above every limit below.
+    lines = lines.with_columns(
+        _words=_words(pl.when(pl.col("_short") | pl.col("_lead")).then(bare)).fill_null(_LONG)
     )
     words, ends_lead_in = pl.col("_words"), pl.col("_lead")
-    heading_like = (
-        ~is_bullet
+    lines = lines.with_columns(
+        _candidate=~is_bullet
         & ~pl.col("is_blank")
         & (words <= 9)
-        & (stripped.str.len_chars() <= 80)
+        & pl.col("_short")
         & ~stripped.str.contains(r"[!,;]$|[^.]\.$")
+    )
+    candidate = pl.col("_candidate")
+    short_text = pl.when(candidate).then(bare)
+    heading_like = (
+        candidate
         & (
             ends_lead_in
             | stripped.str.starts_with("#")
             | stripped.str.contains(r"^\*\*.+\*\*:?$")
-            | (bare == bare.str.to_uppercase()) & bare.str.contains(r"[A-Z]{3}")
+            | (short_text == short_text.str.to_uppercase()) & short_text.str.contains(r"[A-Z]{3}")
             | (words <= 6)
             # "What You Will Need to Accomplish the Job", "What do we offer you?"
-            | (bare.str.count_matches(r"\b[A-Z]") * 2 >= words)
-            | ~_norm(bare).str.contains(IMPERATIVE)
+            | (short_text.str.count_matches(r"\b[A-Z]") * 2 >= words)
+            | ~_norm(short_text).str.contains(IMPERATIVE)
             | stripped.str.ends_with("?")
-        )
+        ).fill_null(False)
     ) | (is_bullet & stripped.str.ends_with(":") & (words <= 9))
     # "As a senior engineer on this team, you will:" - the last clause names the section
     lead_in = ~is_bullet & ends_lead_in & (words <= 150)
@@ -356,7 +372,7 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
             .forward_fill()
             .over("batch_id", "posting_id", order_by="line_no"),
         )
-        .drop("_stripped", "_words", "_lead", "_heading_like", "_lead_in")
+        .drop("_stripped", "_words", "_lead", "_short", "_candidate", "_heading_like", "_lead_in")
     )
 
 
@@ -457,17 +473,17 @@ def extract_rules(postings: pl.DataFrame, min_words: int = 3) -> pl.DataFrame:
         .explode("text")
         .with_columns(pl.col("text").str.strip_chars())
     )
+    # word count and lower-cased text materialised once: each is read more than once below
+    items = items.with_columns(_n=_words(pl.col("text")), _lower=_norm(pl.col("text")))
+    n_words, lower = pl.col("_n"), pl.col("_lower")
     items = items.filter(
-        (_words(pl.col("text")) >= min_words)
-        & ~_norm(pl.col("text")).str.contains(NOISE)
-        & ~_norm(pl.col("text")).str.contains(QUAL_START)
+        (n_words >= min_words)
+        & ~lower.str.contains(NOISE)
+        & ~lower.str.contains(QUAL_START)
         # a sub-heading or a job title left in a list ("Quality Assurance and Testing")
         & ~(
-            (_words(pl.col("text")) <= 7)
-            & (
-                pl.col("text").str.count_matches(r"(^|\s)[A-Z0-9]") * 3
-                >= _words(pl.col("text")) * 2
-            )
+            (n_words <= 7)
+            & (pl.col("text").str.count_matches(r"(^|\s)[A-Z0-9]") * 3 >= n_words * 2)
             & ~pl.col("text").str.contains(r"[.!]$")
         )
     )
