@@ -18,6 +18,22 @@
     regexp_split_to_array({{ text_expr }}, {{ roleprint.whitespace_pattern() }})
 {%- endmacro %}
 
+{#- DuckDB: a text whose only whitespace is single spaces (nearly every normalised text) is
+    split on ' ' literally, the same result about four times faster than the regex split. -#}
+{% macro duckdb__split_whitespace(text_expr) -%}
+    case
+        when regexp_matches({{ text_expr }}, {{ roleprint.other_whitespace_pattern() }})
+            then {{ roleprint.default__split_whitespace(text_expr) }}
+        else string_split({{ text_expr }}, ' ')
+    end
+{%- endmacro %}
+
+{#- A whitespace character other than the space, or two spaces in a row: where splitting on
+    ' ' would differ from split_whitespace. -#}
+{% macro other_whitespace_pattern() -%}
+    '[\x{0009}-\x{000d}\x{001c}-\x{001f}\x{0085}\x{00a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]|  '
+{%- endmacro %}
+
 
 {#- Array of the words of a (lower-cased) string: runs of 4 or more letters. Dispatched. -#}
 {% macro word_list(text_expr) -%}

@@ -65,12 +65,14 @@ leading_words as (
 
 ),
 
+-- an item's distinct words: deduplicated within each item's list (a group-by over every
+-- word of every item costs several times more)
 words as (
 
-    select distinct
+    select
         category,
         item_number,
-        unnest({{ roleprint.word_list('text_key') }}) as word
+        unnest(list_distinct({{ roleprint.word_list('text_key') }})) as word
     from candidates
 
 ),
