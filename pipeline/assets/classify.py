@@ -115,9 +115,9 @@ def responsibility_labels(
             lambda part: read_postings(con, "clean.responsibilities", part),
             lambda found: (found.height, label_by_batch(found, tax, classify)),
         )
-        for done, part, (found, labels) in chunks:
+        for done, part, (chunk_items, labels) in chunks:
             write_stage(con, "classify", part, labels, fingerprint, context.run_id)
-            items += found
+            items += chunk_items
             labelled += labels.height
             primary_other += labels.filter(
                 (pl.col("rank") == 1) & (pl.col("category") == "other")
