@@ -1,7 +1,7 @@
 """Duplicate postings: exact (same normalised description) and near (a repost with small edits).
 
 Near duplicates are found with MinHash over word 3-shingles and locality-sensitive hashing,
-all in Polars expressions:
+in Polars expressions (and one numpy reduction, the per-bucket minimum):
 
 - shingles: the posting's lower-cased words, three at a time ("build rag pipelines");
 - signature: one-permutation MinHash. Each shingle is hashed once; the hash's low bits pick
