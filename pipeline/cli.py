@@ -143,8 +143,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
+    # a rebuild redoes every stage from raw and every dbt model from scratch
     run_config = (
-        {"ops": {"clean_postings": {"config": {"rebuild": True}}}}
+        {
+            "ops": {
+                "clean_postings": {"config": {"rebuild": True}},
+                "roleprint_dbt_models": {"config": {"full_refresh": True}},
+            }
+        }
         if getattr(args, "rebuild", False)
         else None
     )
@@ -409,7 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--rebuild",
         action="store_true",
-        help="redo every stage for every posting from the raw layer (after upgrading roleprint)",
+        help="redo every stage for every posting from the raw layer and rebuild every dbt model "
+        "from scratch (after upgrading roleprint)",
     )
     run.add_argument("--timings", help="also write each step's duration (seconds) as JSON here")
     run.set_defaults(func=cmd_run)

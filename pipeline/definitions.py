@@ -3,7 +3,12 @@
 import dagster as dg
 
 from pipeline.assets.checks import ALL_CHECKS
-from pipeline.assets.classify import posting_role_types, responsibility_labels, taxonomy
+from pipeline.assets.classify import (
+    posting_changes,
+    posting_role_types,
+    responsibility_labels,
+    taxonomy,
+)
 from pipeline.assets.dbt import roleprint_dbt_models
 from pipeline.assets.evaluation import build_evaluation
 from pipeline.assets.extract import responsibilities
@@ -26,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             taxonomy,
             responsibility_labels,
             posting_role_types,
+            posting_changes,
             roleprint_dbt_models,
             build_report(settings),
             published_warehouse,

@@ -51,6 +51,12 @@ DDL = {
         stage VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL,
         raw_hash VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
         PRIMARY KEY (stage, batch_id, posting_id)""",
+    # the number of the last write that changed a posting's derived rows (a stage's output, a
+    # duplicate flag, a removal): dbt's incremental models rebuild exactly the postings
+    # changed since the change number they were last built from (`record_changes`)
+    "meta.posting_changes": """
+        batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL, change_seq BIGINT NOT NULL,
+        PRIMARY KEY (batch_id, posting_id)""",
     "raw.quarantine": """
         stage VARCHAR NOT NULL, source VARCHAR, source_uri VARCHAR, locator VARCHAR,
         reason VARCHAR NOT NULL, excerpt VARCHAR, batch_id VARCHAR NOT NULL,
@@ -132,8 +138,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for schema in {t.split(".")[0] for t in DDL}:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table, body in DDL.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
         schema, name = table.split(".")
+        created = not con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+        if created and table in BACKFILL_ROWS:
+            con.execute(BACKFILL_ROWS[table])
         existing = {
             c
             for (c,) in con.execute(
@@ -148,6 +160,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 if column in BACKFILL.get(table, {}):
                     con.execute(f"UPDATE {table} SET {column} = {BACKFILL[table][column]}")
 
+
+# rows for a table added to a warehouse written before the table existed
+BACKFILL_ROWS = {
+    # every posting already derived counts as changed once (change 0), so incremental models
+    # built before the log existed cover it
+    "meta.posting_changes": """INSERT INTO meta.posting_changes
+        SELECT DISTINCT batch_id, posting_id, 0 FROM meta.stage_state""",
+}
 
 # values for columns added to tables written before the column existed
 BACKFILL = {
@@ -420,6 +440,26 @@ def read_postings(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame
     ).pl()
 
 
+def record_changes(con: duckdb.DuckDBPyConnection, keys: str | pl.DataFrame) -> None:
+    """Give the postings in `keys` (a frame, or SQL selecting batch_id, posting_id) the next
+    change number.
+
+    Call it inside the transaction of the write it records. Numbers only grow (one writer),
+    so "changed since the last build" is one comparison; see meta.posting_changes."""
+    if isinstance(keys, pl.DataFrame):
+        frame = keys.select(KEY).to_arrow()  # noqa: F841 - referenced by name in the SQL below
+        keys_sql = "SELECT batch_id, posting_id FROM frame"
+    else:
+        keys_sql = keys
+    con.execute(
+        f"""INSERT OR REPLACE INTO meta.posting_changes
+            SELECT DISTINCT changed.batch_id, changed.posting_id, next.change_seq
+            FROM ({keys_sql}) AS changed,
+                 (SELECT coalesce(max(change_seq), 0) + 1 AS change_seq
+                  FROM meta.posting_changes) AS next"""
+    )
+
+
 def write_stage(
     con: duckdb.DuckDBPyConnection,
     stage: str,
@@ -463,6 +503,7 @@ def write_stage(
             [later],
         )
         con.execute("INSERT INTO meta.stage_state SELECT * FROM done")
+        record_changes(con, keys)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -474,6 +515,13 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
     removed = 0
     con.execute("BEGIN TRANSACTION")
     try:
+        # every derived row has its posting's stage_state rows (written in one transaction)
+        record_changes(
+            con,
+            """SELECT DISTINCT batch_id, posting_id FROM meta.stage_state AS t
+               WHERE NOT EXISTS (SELECT 1 FROM raw.postings AS r
+                                 WHERE r.batch_id = t.batch_id AND r.posting_id = t.posting_id)""",
+        )
         for table in (*DERIVED_TABLES, "meta.stage_state"):
             removed += con.execute(
                 f"""DELETE FROM {table} AS t WHERE NOT EXISTS (
@@ -490,6 +538,7 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
 def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every stage's work (not the raw layer): the next run rebuilds from raw."""
     con.execute("BEGIN TRANSACTION")
+    record_changes(con, "SELECT batch_id, posting_id FROM meta.posting_changes")
     for table in (*DERIVED_TABLES, "meta.stage_state"):
         con.execute(f"DELETE FROM {table}")
     con.execute("COMMIT")
@@ -526,26 +575,36 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
 
     near = near_pairs_of(signed.select(keyed, "group", "signature"), texts_of)
     flagged = flags(keys.select(keyed, "dedup_key"), near)  # noqa: F841 - used in the SQL below
+    analysed = "f.duplicate_of IS NULL" if dedup else "TRUE"
     con.execute("BEGIN TRANSACTION")
     try:
+        # only the postings whose flags change are written (and recorded as changed)
         con.execute(
-            f"""UPDATE clean.postings AS p SET
-                    duplicate_of = f.duplicate_of,
-                    duplicate_of_batch_id = f.duplicate_of_batch_id,
-                    duplicate_reason = f.duplicate_reason,
-                    is_analysed = {"f.duplicate_of IS NULL" if dedup else "TRUE"}
+            f"""CREATE OR REPLACE TEMP TABLE changed_flags AS
+                SELECT f.*, {analysed} AS is_analysed
                 FROM (SELECT p2.batch_id, p2.posting_id, flagged.duplicate_of,
                              flagged.duplicate_of_batch_id, flagged.duplicate_reason
                       FROM clean.postings AS p2 LEFT JOIN flagged
                         ON flagged.batch_id = p2.batch_id
                        AND flagged.posting_id = p2.posting_id) AS f
-                WHERE p.batch_id = f.batch_id AND p.posting_id = f.posting_id
-                  AND (p.duplicate_of IS DISTINCT FROM f.duplicate_of
-                       OR p.duplicate_of_batch_id IS DISTINCT FROM f.duplicate_of_batch_id
-                       OR p.duplicate_reason IS DISTINCT FROM f.duplicate_reason
-                       OR p.is_analysed IS DISTINCT FROM
-                          {"(f.duplicate_of IS NULL)" if dedup else "TRUE"})"""
+                JOIN clean.postings AS p
+                  ON p.batch_id = f.batch_id AND p.posting_id = f.posting_id
+                WHERE p.duplicate_of IS DISTINCT FROM f.duplicate_of
+                   OR p.duplicate_of_batch_id IS DISTINCT FROM f.duplicate_of_batch_id
+                   OR p.duplicate_reason IS DISTINCT FROM f.duplicate_reason
+                   OR p.is_analysed IS DISTINCT FROM ({analysed})"""
         )
+        con.execute(
+            """UPDATE clean.postings AS p SET
+                   duplicate_of = c.duplicate_of,
+                   duplicate_of_batch_id = c.duplicate_of_batch_id,
+                   duplicate_reason = c.duplicate_reason,
+                   is_analysed = c.is_analysed
+               FROM changed_flags AS c
+               WHERE p.batch_id = c.batch_id AND p.posting_id = c.posting_id"""
+        )
+        record_changes(con, "SELECT batch_id, posting_id FROM changed_flags")
+        con.execute("DROP TABLE changed_flags")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -89,6 +89,19 @@ class TwoBatches:
     unchanged_id: str
 
 
+def built_tables(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every dbt intermediate and mart table's rows, sorted."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE schema_name IN ('intermediate', 'marts') ORDER BY 1"
+        ).fetchall()
+        return {
+            name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+            for (name,) in names
+        }
+
+
 def _posting(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 

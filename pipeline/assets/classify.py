@@ -187,3 +187,20 @@ def posting_role_types(
             "split": dg.MetadataValue.json(dict(split)),
         }
     )
+
+
+# meta.posting_changes is written by every Python stage, each in the transaction of its own
+# write (pipeline.warehouse.record_changes); dbt's incremental models read it. It has no step
+# of its own, so it is declared here, downstream of the stages that write it, for lineage.
+posting_changes = dg.AssetSpec(
+    "posting_changes",
+    group_name="classify",
+    deps=["clean_postings", "responsibilities", "responsibility_labels", "posting_role_types"],
+    kinds={"duckdb"},
+    description=(
+        "meta.posting_changes: per posting, the number of the last write that changed its "
+        "derived rows; dbt's incremental models rebuild the postings changed since their last "
+        "build. Written by the stages upstream, with their own rows."
+    ),
+    metadata={"table": "meta.posting_changes"},
+)

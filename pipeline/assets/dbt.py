@@ -25,6 +25,14 @@ class RoleprintDbtTranslator(DagsterDbtTranslator):
         return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
 
 
+class DbtBuildConfig(dg.Config):
+    """`full_refresh: true` rebuilds the incremental models from scratch (`dbt build
+    --full-refresh`): after an upgrade that changes their columns, or to check that the
+    incremental state matches a clean build."""
+
+    full_refresh: bool = False
+
+
 translator = RoleprintDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -36,7 +44,10 @@ translator = RoleprintDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
     pool=WAREHOUSE_POOL,
 )
 def roleprint_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, roleprint: RoleprintConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    roleprint: RoleprintConfig,
+    config: DbtBuildConfig,
 ):
     settings = roleprint.settings()
     # dbt's profile reads the warehouse path from the environment of the dbt process
@@ -47,4 +58,7 @@ def roleprint_dbt_models(
     target = settings.data_dir / "dbt_target"
     # the file log at debug level doubles the time of ~270 small nodes; info keeps errors
     args = ["build", "--log-level-file", "info"]
+    if config.full_refresh:
+        context.log.info("full refresh: the incremental models are rebuilt from scratch")
+        args.append("--full-refresh")
     yield from dbt.cli(args, context=context, target_path=target.resolve()).stream()

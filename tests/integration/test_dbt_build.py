@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import duckdb
 import pytest
 
 from pipeline.warehouse import DDL
+from tests.support import built_tables
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +35,11 @@ B2 = "2026-02-27"
 SCHEMA_SQL = """
 create schema raw;
 create schema clean;
+create schema meta;
+
+create table meta.posting_changes (
+    batch_id varchar not null, posting_id varchar not null, change_seq bigint not null
+);
 
 create table raw.postings (
     posting_id varchar not null,
@@ -205,6 +212,9 @@ def create_warehouse(path: Path) -> None:
             "from raw.postings p join clean.postings_extra e using (batch_id, posting_id)"
         )
         con.execute("drop table clean.postings_extra")
+        con.execute(
+            "insert into meta.posting_changes select batch_id, posting_id, 1 from clean.postings"
+        )
         for batch_id, posting_id, *_rest, role_type in POSTINGS:
             con.execute(
                 "insert into clean.posting_role_types values (?, ?, ?, 0.9, 'rules', 'test')",
@@ -249,8 +259,11 @@ def create_warehouse(path: Path) -> None:
         con.close()
 
 
-def start_dbt_build(workdir: Path, *extra_args: str) -> subprocess.Popen[bytes]:
-    """Start the real `dbt build` of dbt_project/ against `workdir`/roleprint.duckdb.
+def start_dbt_build(
+    workdir: Path, *extra_args: str, command: str = "build"
+) -> subprocess.Popen[bytes]:
+    """Start the real `dbt build` (or `command`) of dbt_project/ against
+    `workdir`/roleprint.duckdb.
 
     Target path, logs, console output (dbt_build.log) and working directory are all inside
     `workdir`, so parallel runs do not clash. dbt's own debug-level file log is off: it
@@ -267,7 +280,7 @@ def start_dbt_build(workdir: Path, *extra_args: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
                 str(DBT),
-                "build",
+                command,
                 "--project-dir",
                 str(PROJECT_DIR),
                 "--profiles-dir",
@@ -531,3 +544,112 @@ def test_broken_input_fails_build(dbt_builds: dict[str, BuildResult]) -> None:
     # Nothing downstream of the broken source was published.
     tables = {row[0] for row in query(result.warehouse, "select table_name from duckdb_tables()")}
     assert "category_frequency" not in tables
+
+
+# --- incremental models ---------------------------------------------------------------------
+B3 = "2026-03-30"
+
+
+def run_dbt_side_by_side(runs: dict[Path, tuple[str, ...]]) -> None:
+    """Run `dbt run` with each workdir's extra arguments, all at once; all must succeed."""
+    processes = {
+        workdir: start_dbt_build(workdir, *args, command="run") for workdir, args in runs.items()
+    }
+    try:
+        for workdir, process in processes.items():
+            process.wait(timeout=240)
+            output = (workdir / "dbt_build.log").read_text()
+            assert process.returncode == 0, output[-3000:]
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def nightly_changes(warehouse: Path) -> None:
+    """Each kind of change a run of the Python stages makes, recorded in meta.posting_changes
+    the way they record it: a posting re-extracted to nothing (p1), one replaced by a later
+    version, so its rows are gone (p4), one whose duplicate flag was lifted and one of whose
+    responsibilities was reclassified (p5), and a new posting in a new batch (p6). p2 and p3
+    do not change."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        for table in ("clean.responsibilities", "clean.responsibility_labels"):
+            con.execute(f"delete from {table} where posting_id = 'p1'")
+        for table in (
+            "clean.postings",
+            "clean.responsibilities",
+            "clean.responsibility_labels",
+            "clean.posting_role_types",
+        ):
+            con.execute(f"delete from {table} where posting_id = 'p4'")
+        con.execute(
+            "update clean.postings set duplicate_of = null, duplicate_of_batch_id = null, "
+            "duplicate_reason = null, is_analysed = true where posting_id = 'p5'"
+        )
+        con.execute(
+            "update clean.responsibility_labels set category = 'security_compliance', "
+            "subpattern = null where posting_id = 'p5' and position = 1"
+        )
+        con.execute(
+            "insert into clean.postings select * replace ('p6' as posting_id, ? as batch_id, "
+            "'LLM Engineer' as title) from clean.postings where posting_id = 'p2'",
+            [B3],
+        )
+        con.execute(
+            "insert into clean.posting_role_types values ('p6', ?, 'ai-first', 0.9, 'rules', 'x')",
+            [B3],
+        )
+        con.execute(
+            "insert into clean.responsibilities values "
+            "('p6', ?, 0, 'Evaluate agents before release', 'Responsibilities', 'rules')",
+            [B3],
+        )
+        con.execute(
+            "insert into clean.responsibility_labels values "
+            "('p6', ?, 0, 'evaluation_quality', 'guardrails', 1, 0.8, 'test-rules', 'x'), "
+            "('p6', ?, 0, 'building_ai_systems', 'agents', 2, 0.6, 'test-rules', 'x')",
+            [B3, B3],
+        )
+        con.execute("delete from meta.posting_changes where posting_id in ('p1', 'p4', 'p5')")
+        con.execute(
+            "insert into meta.posting_changes values (?, 'p1', 2), (?, 'p4', 2), (?, 'p5', 2), "
+            "(?, 'p6', 3)",
+            [B1, B2, B2, B3],
+        )
+    finally:
+        con.close()
+
+
+def test_incremental_run_rebuilds_only_changed_postings_and_matches_a_full_refresh(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for workdir in (incremental, full):
+        workdir.mkdir()
+        shutil.copy(built_warehouse, workdir / WAREHOUSE_NAME)
+        nightly_changes(workdir / WAREHOUSE_NAME)
+    # a mark on an unchanged posting's rows (in a column no mart reads): it survives an
+    # incremental run only if those rows are not rebuilt
+    analysed = "intermediate.int_responsibilities__analysed"
+    with duckdb.connect(str(incremental / WAREHOUSE_NAME)) as con:
+        con.execute(f"update {analysed} set section = 'kept' where posting_id = 'p2'")
+
+    run_dbt_side_by_side({incremental: (), full: ("--full-refresh",)})
+
+    with duckdb.connect(str(incremental / WAREHOUSE_NAME)) as con:
+        kept = con.execute(f"select distinct section from {analysed} where posting_id = 'p2'")
+        assert kept.fetchall() == [("kept",)]
+        con.execute(f"update {analysed} set section = 'Responsibilities' where posting_id = 'p2'")
+    rebuilt = built_tables(incremental / WAREHOUSE_NAME)
+    from_scratch = built_tables(full / WAREHOUSE_NAME)
+    assert rebuilt.keys() == from_scratch.keys()
+    for name in rebuilt:
+        assert rebuilt[name] == from_scratch[name], name
+    joined = rebuilt["intermediate.int_postings__joined"]
+    assert {row[1] for row in joined} == {"p1", "p2", "p3", "p5", "p6"}
+    categories = {(row[1], row[2]) for row in rebuilt["intermediate.int_postings__categories"]}
+    assert ("p5", "security_compliance") in categories and not any(
+        posting == "p1" for posting, _ in categories
+    )

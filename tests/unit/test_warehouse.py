@@ -88,3 +88,95 @@ def test_computed_chunks_raise_a_workers_error():
 
     with pytest.raises(ValueError, match="bad chunk"):
         list(warehouse.computed_chunks(keys, lambda part: part, compute))
+
+
+# --- the change log dbt's incremental models read ------------------------------------------
+
+
+def _changes(con) -> dict[tuple[str, str], int]:
+    rows = con.execute("SELECT batch_id, posting_id, change_seq FROM meta.posting_changes")
+    return {(batch, posting): seq for batch, posting, seq in rows.fetchall()}
+
+
+def _role_types(*postings: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    keys = pl.DataFrame(
+        {"batch_id": "b1", "posting_id": list(postings), "raw_hash": [f"h{p}" for p in postings]}
+    )
+    output = keys.select(
+        "posting_id",
+        "batch_id",
+        role_type=pl.lit("ai-first"),
+        score=pl.lit(0.9),
+        method=pl.lit("rules"),
+        reason=pl.lit("test"),
+    )
+    return keys, output
+
+
+def _raw_posting(con, posting_id: str) -> None:
+    con.execute(
+        "INSERT INTO raw.postings (posting_id, source, source_uri, batch_id, description_format, "
+        "raw_hash, ingested_at) VALUES (?, 's', 'f.jsonl', 'b1', 'text', ?, now())",
+        [posting_id, f"h{posting_id}"],
+    )
+
+
+def test_each_write_of_derived_rows_gives_its_postings_the_next_change_number(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        warehouse.write_stage(con, "role_types", *_role_types("p1", "p2"), "fp", "run-1")
+        assert _changes(con) == {("b1", "p1"): 1, ("b1", "p2"): 1}
+        warehouse.write_stage(con, "role_types", *_role_types("p2"), "fp", "run-2")
+        assert _changes(con) == {("b1", "p1"): 1, ("b1", "p2"): 2}
+        # p2's raw version is gone (replaced): removing its rows is a change too
+        _raw_posting(con, "p1")
+        assert warehouse.drop_orphans(con) == 2  # its role type and its stage state
+        assert _changes(con) == {("b1", "p1"): 1, ("b1", "p2"): 3}
+        # nothing left to remove: nothing recorded
+        assert warehouse.drop_orphans(con) == 0
+        assert _changes(con) == {("b1", "p1"): 1, ("b1", "p2"): 3}
+        warehouse.reset_derived(con)
+        assert _changes(con) == {("b1", "p1"): 4, ("b1", "p2"): 4}
+
+
+def _clean_posting(con, posting_id: str, text: str, title: str) -> None:
+    con.execute(
+        "INSERT INTO clean.postings (posting_id, source, source_uri, batch_id, title, "
+        "description_format, raw_hash, ingested_at, description_text, language, "
+        "pii_redactions, dedup_key, is_analysed) "
+        "VALUES (?, 's', 'f.jsonl', 'b1', ?, 'text', 'h', now(), ?, 'en', 0, md5(?), true)",
+        [posting_id, title, text, text],
+    )
+    con.execute(
+        "INSERT INTO clean.posting_signatures VALUES (?, 'b1', lower(?), ?)",
+        [posting_id, title, [hash((posting_id, i)) % 2**63 for i in range(64)]],
+    )
+
+
+def test_only_postings_whose_duplicate_flags_change_are_recorded(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        _clean_posting(con, "p1", "Build agents.", "AI Engineer")
+        _clean_posting(con, "p2", "Build agents.", "Applied AI Engineer")  # exact duplicate
+        _clean_posting(con, "p3", "Ship evals.", "ML Engineer")
+        warehouse.assign_duplicates(con, dedup=True)
+        assert _changes(con) == {("b1", "p2"): 1}
+        flags = con.execute(
+            "SELECT posting_id, duplicate_of, is_analysed FROM clean.postings ORDER BY 1"
+        ).fetchall()
+        assert flags == [("p1", None, True), ("p2", "p1", False), ("p3", None, True)]
+        # the same flags again: no write, no change
+        warehouse.assign_duplicates(con, dedup=True)
+        assert _changes(con) == {("b1", "p2"): 1}
+        # dedup off: duplicates are analysed too, so p2's flags change again
+        warehouse.assign_duplicates(con, dedup=False)
+        assert _changes(con) == {("b1", "p2"): 2}
+
+
+def test_a_warehouse_from_before_the_change_log_counts_its_postings_as_changed_once(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        warehouse.write_stage(con, "role_types", *_role_types("p1"), "fp", "run-1")
+        con.execute("DROP TABLE meta.posting_changes")
+        warehouse.ensure_tables(con)
+        assert _changes(con) == {("b1", "p1"): 0}

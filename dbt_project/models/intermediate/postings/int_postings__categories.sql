@@ -1,12 +1,33 @@
 -- One row per analysed posting x category it has at least one responsibility labelled with
 -- (any rank). The numerator of a category's share of roles.
+-- Incremental by posting (macros/incremental_by_posting.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
 labels as (
 
-    select * from {{ ref('int_responsibilities__labelled') }}
-    where is_analysed
+    select
+        labels.*,
+        changed.change_seq as posting_change_seq
+    from {{ ref('int_responsibilities__labelled') }} as labels
+    inner join changed
+        on labels.batch_id = changed.batch_id
+        and labels.posting_id = changed.posting_id
+    where labels.is_analysed
 
 )
 
@@ -16,7 +37,8 @@ select
     category,
     count(*) as responsibilities_labelled,
     sum(case when is_primary then 1 else 0 end) as responsibilities_primary,
-    min(label_rank) as best_label_rank
+    min(label_rank) as best_label_rank,
+    max(posting_change_seq) as change_seq
 
 from labels
 group by batch_id, posting_id, category

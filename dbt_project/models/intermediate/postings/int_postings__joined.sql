@@ -1,35 +1,58 @@
 -- Every cleaned posting with its role type, responsibility count and the two flags that
 -- decide where it is counted: in the whole-warehouse analysis (is_analysed) and in the
 -- per-batch figures of its own batch (counts_in_batch, docs/tables.md "Per-batch figures").
+-- Incremental by posting (macros/incremental_by_posting.sql): a run rebuilds the postings
+-- changed since the last one, so a nightly increment costs what the increment holds.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
 postings as (
 
-    select * from {{ ref('stg_roleprint__postings') }}
+    select
+        postings.*,
+        changed.change_seq
+    from {{ ref('stg_roleprint__postings') }} as postings
+    inner join changed
+        on postings.batch_id = changed.batch_id
+        and postings.posting_id = changed.posting_id
 
 ),
 
 role_types as (
 
-    select * from {{ ref('stg_roleprint__posting_role_types') }}
-
-),
-
-role_type_names as (
-
-    select * from {{ ref('role_types') }}
+    select role_types.*
+    from {{ ref('stg_roleprint__posting_role_types') }} as role_types
+    inner join changed
+        on role_types.batch_id = changed.batch_id
+        and role_types.posting_id = changed.posting_id
 
 ),
 
 responsibility_counts as (
 
     select
-        batch_id,
-        posting_id,
+        responsibilities.batch_id,
+        responsibilities.posting_id,
         count(*) as responsibility_count
-    from {{ ref('stg_roleprint__responsibilities') }}
-    group by batch_id, posting_id
+    from {{ ref('stg_roleprint__responsibilities') }} as responsibilities
+    inner join changed
+        on responsibilities.batch_id = changed.batch_id
+        and responsibilities.posting_id = changed.posting_id
+    group by responsibilities.batch_id, responsibilities.posting_id
 
 ),
 
@@ -47,17 +70,14 @@ joined as (
         postings.duplicate_of_batch_id,
         postings.duplicate_reason,
         coalesce(role_types.role_type, 'unknown') as role_type,
-        coalesce(role_type_names.role_type_name, 'Unknown') as role_type_name,
-        coalesce(responsibility_counts.responsibility_count, 0) as responsibility_count
+        coalesce(responsibility_counts.responsibility_count, 0) as responsibility_count,
+        postings.change_seq
 
     from postings
 
     left join role_types
         on postings.batch_id = role_types.batch_id
         and postings.posting_id = role_types.posting_id
-
-    left join role_type_names
-        on coalesce(role_types.role_type, 'unknown') = role_type_names.role_type
 
     left join responsibility_counts
         on postings.batch_id = responsibility_counts.batch_id

@@ -1,13 +1,34 @@
 -- One row per analysed posting x (category, sub-pattern) it has at least one responsibility
 -- labelled with (any rank). Labels without a sub-pattern are left out.
+-- Incremental by posting (macros/incremental_by_posting.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
 labels as (
 
-    select * from {{ ref('int_responsibilities__labelled') }}
-    where is_analysed
-      and subpattern is not null
+    select
+        labels.*,
+        changed.change_seq as posting_change_seq
+    from {{ ref('int_responsibilities__labelled') }} as labels
+    inner join changed
+        on labels.batch_id = changed.batch_id
+        and labels.posting_id = changed.posting_id
+    where labels.is_analysed
+      and labels.subpattern is not null
 
 )
 
@@ -17,7 +38,8 @@ select
     category,
     subpattern,
     count(*) as responsibilities_labelled,
-    sum(case when is_primary then 1 else 0 end) as responsibilities_primary
+    sum(case when is_primary then 1 else 0 end) as responsibilities_primary,
+    max(posting_change_seq) as change_seq
 
 from labels
 group by batch_id, posting_id, category, subpattern

@@ -1,23 +1,49 @@
 -- One row per responsibility of an analysed posting, with its primary (rank-1) label.
 -- The population of word_frequency and representative_responsibilities.
+-- Incremental by posting (macros/incremental_by_posting.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
 responsibilities as (
 
-    select * from {{ ref('stg_roleprint__responsibilities') }}
+    select
+        responsibilities.*,
+        changed.change_seq
+    from {{ ref('stg_roleprint__responsibilities') }} as responsibilities
+    inner join changed
+        on responsibilities.batch_id = changed.batch_id
+        and responsibilities.posting_id = changed.posting_id
 
 ),
 
 postings as (
 
-    select * from {{ ref('int_postings__analysed') }}
+    select * from {{ ref('int_postings__joined') }}
+    where is_analysed
 
 ),
 
 labels as (
 
-    select * from {{ ref('stg_roleprint__responsibility_labels') }}
+    select labels.*
+    from {{ ref('stg_roleprint__responsibility_labels') }} as labels
+    inner join changed
+        on labels.batch_id = changed.batch_id
+        and labels.posting_id = changed.posting_id
 
 ),
 
@@ -49,7 +75,8 @@ select
     label_summary.primary_subpattern,
     label_summary.primary_score,
     label_summary.primary_classifier,
-    coalesce(label_summary.label_count, 0) as label_count
+    coalesce(label_summary.label_count, 0) as label_count,
+    responsibilities.change_seq
 
 from responsibilities
 

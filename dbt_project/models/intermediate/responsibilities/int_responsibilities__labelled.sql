@@ -1,17 +1,42 @@
 -- One row per label of a responsibility (responsibility x category, up to three per
 -- responsibility), with the responsibility's text and the counting flags of its posting.
+-- Incremental by posting (macros/incremental_by_posting.sql).
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
 
 with
 
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
 labels as (
 
-    select * from {{ ref('stg_roleprint__responsibility_labels') }}
+    select
+        labels.*,
+        changed.change_seq
+    from {{ ref('stg_roleprint__responsibility_labels') }} as labels
+    inner join changed
+        on labels.batch_id = changed.batch_id
+        and labels.posting_id = changed.posting_id
 
 ),
 
 responsibilities as (
 
-    select * from {{ ref('stg_roleprint__responsibilities') }}
+    select responsibilities.*
+    from {{ ref('stg_roleprint__responsibilities') }} as responsibilities
+    inner join changed
+        on responsibilities.batch_id = changed.batch_id
+        and responsibilities.posting_id = changed.posting_id
 
 ),
 
@@ -33,7 +58,8 @@ select
     labels.classifier,
     responsibilities.responsibility_text,
     postings.is_analysed,
-    postings.counts_in_batch
+    postings.counts_in_batch,
+    labels.change_seq
 
 from labels
 
