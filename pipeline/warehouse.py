@@ -57,6 +57,15 @@ DDL = {
     "meta.posting_changes": """
         batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL, change_seq BIGINT NOT NULL,
         PRIMARY KEY (batch_id, posting_id)""",
+    # the postings whose rows dbt's tests on the large posting-keyed tables check in this build:
+    # those changed since the last successful build (every posting on a first build or a full
+    # refresh); written by the dbt asset before it runs dbt (`scope_dbt_tests`)
+    "meta.postings_to_test": """
+        batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL""",
+    # one row per successful dbt build: the change number it covered (tests included)
+    "meta.dbt_builds": """
+        run_id VARCHAR NOT NULL, changes_through BIGINT NOT NULL, full_refresh BOOLEAN NOT NULL,
+        finished_at TIMESTAMP NOT NULL""",
     "raw.quarantine": """
         stage VARCHAR NOT NULL, source VARCHAR, source_uri VARCHAR, locator VARCHAR,
         reason VARCHAR NOT NULL, excerpt VARCHAR, batch_id VARCHAR NOT NULL,
@@ -508,6 +517,46 @@ def write_stage(
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def scope_dbt_tests(con: duckdb.DuckDBPyConnection, full_refresh: bool) -> tuple[int, int]:
+    """Fill meta.postings_to_test for the coming dbt build and return (postings in scope, the
+    change number the build will cover).
+
+    In scope: the postings changed since the last successful build (`record_dbt_build`); all
+    of them on the first build or a full refresh. The unchanged rest passed the same tests in
+    an earlier build and has not been written since."""
+    (through,) = con.execute(
+        "SELECT coalesce(max(change_seq), 0) FROM meta.posting_changes"
+    ).fetchone()
+    (since,) = con.execute(
+        "SELECT coalesce(max(changes_through), -1) FROM meta.dbt_builds"
+    ).fetchone()
+    since = -1 if full_refresh else since
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM meta.postings_to_test")
+        con.execute(
+            """INSERT INTO meta.postings_to_test
+               SELECT batch_id, posting_id FROM meta.posting_changes WHERE change_seq > ?""",
+            [since],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    (scoped,) = con.execute("SELECT count(*) FROM meta.postings_to_test").fetchone()
+    return scoped, through
+
+
+def record_dbt_build(
+    con: duckdb.DuckDBPyConnection, run_id: str, changes_through: int, full_refresh: bool
+) -> None:
+    """A dbt build covering every change up to `changes_through` succeeded, tests included."""
+    con.execute(
+        "INSERT INTO meta.dbt_builds VALUES (?, ?, ?, now()::TIMESTAMP)",
+        [run_id, changes_through, full_refresh],
+    )
 
 
 def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:

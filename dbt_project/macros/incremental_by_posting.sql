@@ -50,3 +50,14 @@
     select {{ columns }}
     from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
+
+
+{#- Predicate: the row's posting (`relation_alias`.batch_id, .posting_id) is one this build's
+    tests check (meta.postings_to_test: changed since the last successful build, filled by
+    the dbt asset). The YAML tests on the large posting-keyed tables use the same predicate
+    as their `where` config. -#}
+{% macro in_postings_to_test(relation_alias) -%}
+    ({{ relation_alias }}.batch_id, {{ relation_alias }}.posting_id) in (
+        select batch_id, posting_id from meta.postings_to_test
+    )
+{%- endmacro %}

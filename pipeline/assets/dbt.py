@@ -12,7 +12,14 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, dbt_env_for, dbt_project
+from pipeline.resources import (
+    WAREHOUSE_POOL,
+    RoleprintConfig,
+    Warehouse,
+    dbt_env_for,
+    dbt_project,
+)
+from pipeline.warehouse import record_dbt_build, scope_dbt_tests
 
 
 class RoleprintDbtTranslator(DagsterDbtTranslator):
@@ -47,6 +54,7 @@ def roleprint_dbt_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     roleprint: RoleprintConfig,
+    warehouse: Warehouse,
     config: DbtBuildConfig,
 ):
     settings = roleprint.settings()
@@ -61,4 +69,13 @@ def roleprint_dbt_models(
     if config.full_refresh:
         context.log.info("full refresh: the incremental models are rebuilt from scratch")
         args.append("--full-refresh")
+    with warehouse.connect() as con:
+        scoped, through = scope_dbt_tests(con, config.full_refresh)
+    context.log.info(
+        f"tests on the posting-keyed tables check the {scoped:,} postings changed since the "
+        "last successful build (meta.postings_to_test)"
+    )
     yield from dbt.cli(args, context=context, target_path=target.resolve()).stream()
+    # only reached when every model and test passed: the next build tests what changes next
+    with warehouse.connect() as con:
+        record_dbt_build(con, context.run_id, through, config.full_refresh)

@@ -41,6 +41,8 @@ create table meta.posting_changes (
     batch_id varchar not null, posting_id varchar not null, change_seq bigint not null
 );
 
+create table meta.postings_to_test (batch_id varchar not null, posting_id varchar not null);
+
 create table raw.postings (
     posting_id varchar not null,
     source varchar not null,
@@ -214,6 +216,10 @@ def create_warehouse(path: Path) -> None:
         con.execute("drop table clean.postings_extra")
         con.execute(
             "insert into meta.posting_changes select batch_id, posting_id, 1 from clean.postings"
+        )
+        # a first build: its tests check every posting
+        con.execute(
+            "insert into meta.postings_to_test select batch_id, posting_id from clean.postings"
         )
         for batch_id, posting_id, *_rest, role_type in POSTINGS:
             con.execute(

@@ -119,3 +119,24 @@ def test_incremental_dbt_models_match_a_full_refresh(two_batches: TwoBatches, tm
     assert "intermediate.int_responsibilities__labelled" in incremental
     for name, rows in incremental.items():
         assert rows == from_scratch[name], name
+
+
+def test_the_second_dbt_build_tests_only_the_postings_changed_since_the_first(
+    two_batches: TwoBatches,
+):
+    run_id = two_batches.result.run_id
+    with duckdb.connect(str(two_batches.later.published_path), read_only=True) as con:
+        tested = set(
+            con.execute("SELECT batch_id, posting_id FROM meta.postings_to_test").fetchall()
+        )
+        builds = con.execute("SELECT run_id FROM meta.dbt_builds ORDER BY finished_at").fetchall()
+        every = set(con.execute("SELECT batch_id, posting_id FROM clean.postings").fetchall())
+        processed = set(
+            con.execute(
+                "SELECT batch_id, posting_id FROM meta.stage_state WHERE run_id = ?", [run_id]
+            ).fetchall()
+        )
+    assert [run for (run,) in builds] == [two_batches.first_result.run_id, run_id]
+    # what this run's stages wrote is tested; the first batch's untouched postings are not
+    assert processed and processed <= tested
+    assert len(tested & every) < len(every)

@@ -180,3 +180,24 @@ def test_a_warehouse_from_before_the_change_log_counts_its_postings_as_changed_o
         con.execute("DROP TABLE meta.posting_changes")
         warehouse.ensure_tables(con)
         assert _changes(con) == {("b1", "p1"): 0}
+
+
+def test_dbt_tests_check_the_postings_changed_since_the_last_successful_build(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        scoped = lambda: sorted(  # noqa: E731
+            p for (p,) in con.execute("SELECT posting_id FROM meta.postings_to_test").fetchall()
+        )
+        warehouse.write_stage(con, "role_types", *_role_types("p1", "p2"), "fp", "run-1")
+        assert warehouse.scope_dbt_tests(con, full_refresh=False) == (2, 1)  # first build
+        warehouse.record_dbt_build(con, "run-1", 1, full_refresh=False)
+        warehouse.write_stage(con, "role_types", *_role_types("p2"), "fp", "run-2")
+        assert warehouse.scope_dbt_tests(con, full_refresh=False) == (1, 2)
+        assert scoped() == ["p2"]
+        # that build failed (not recorded): the next one still tests p2, and p3
+        warehouse.write_stage(con, "role_types", *_role_types("p3"), "fp", "run-3")
+        assert warehouse.scope_dbt_tests(con, full_refresh=False) == (2, 3)
+        assert scoped() == ["p2", "p3"]
+        warehouse.record_dbt_build(con, "run-3", 3, full_refresh=False)
+        assert warehouse.scope_dbt_tests(con, full_refresh=False) == (0, 3)
+        assert warehouse.scope_dbt_tests(con, full_refresh=True) == (3, 3)
