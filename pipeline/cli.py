@@ -130,6 +130,17 @@ def step_seconds(instance, run_id: str) -> dict[str, dict[str, float]]:
     return steps
 
 
+def run_config_for(rebuild: bool, full_refresh: bool) -> dict | None:
+    """The refresh job's run config: a rebuild redoes every stage from raw and every dbt
+    model from scratch; a full refresh only the dbt models."""
+    ops: dict = {}
+    if rebuild:
+        ops["clean_postings"] = {"config": {"rebuild": True}}
+    if rebuild or full_refresh:
+        ops["roleprint_dbt_models"] = {"config": {"full_refresh": True}}
+    return {"ops": ops} if ops else None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     _apply_args_to_env(args)
     if manifest_is_stale():
@@ -143,16 +154,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
-    # a rebuild redoes every stage from raw and every dbt model from scratch
-    run_config = (
-        {
-            "ops": {
-                "clean_postings": {"config": {"rebuild": True}},
-                "roleprint_dbt_models": {"config": {"full_refresh": True}},
-            }
-        }
-        if getattr(args, "rebuild", False)
-        else None
+    run_config = run_config_for(
+        rebuild=getattr(args, "rebuild", False), full_refresh=getattr(args, "full_refresh", False)
     )
     result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
@@ -417,6 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="redo every stage for every posting from the raw layer and rebuild every dbt model "
         "from scratch (after upgrading roleprint)",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models from scratch (dbt build --full-refresh), "
+        "without redoing the Python stages",
     )
     run.add_argument("--timings", help="also write each step's duration (seconds) as JSON here")
     run.set_defaults(func=cmd_run)

@@ -58,3 +58,26 @@ def test_run_options_become_settings(monkeypatch, tmp_path):
 def test_unknown_command_is_an_error():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["explode"])
+
+
+def test_rebuild_and_full_refresh_become_run_config():
+    from dagster._config import validate_config
+
+    from pipeline.cli import run_config_for
+    from pipeline.definitions import defs
+
+    assert run_config_for(rebuild=False, full_refresh=False) is None
+    dbt_only = {"ops": {"roleprint_dbt_models": {"config": {"full_refresh": True}}}}
+    assert run_config_for(rebuild=False, full_refresh=True) == dbt_only
+    everything = run_config_for(rebuild=True, full_refresh=False)
+    assert everything == {
+        "ops": {
+            "clean_postings": {"config": {"rebuild": True}},
+            "roleprint_dbt_models": {"config": {"full_refresh": True}},
+        }
+    }
+    # both are valid config for the job the CLI runs (a misspelt op or field would not be)
+    config_type = defs.resolve_job_def("refresh_warehouse").run_config_schema.config_type
+    for config in (dbt_only, everything):
+        assert validate_config(config_type, config).success
+    assert not validate_config(config_type, {"ops": {"roleprint_dbt": {}}}).success
