@@ -61,3 +61,18 @@
         select batch_id, posting_id from meta.postings_to_test
     )
 {%- endmacro %}
+
+
+{#- The rows of `relation` that belong to the postings this build covers, with their
+    posting's change_seq when `with_change_seq`. Reads the calling model's `changed` CTE
+    (`changed as ({{ changed_postings() }})`); `alias` names `relation` for a `where` the
+    caller appends. -#}
+{% macro rows_of_changed_postings(relation, alias, with_change_seq=false) -%}
+    select
+        {{ alias }}.*{% if with_change_seq %},
+        changed.change_seq{% endif %}
+    from {{ relation }} as {{ alias }}
+    inner join changed
+        on {{ alias }}.batch_id = changed.batch_id
+        and {{ alias }}.posting_id = changed.posting_id
+{%- endmacro %}

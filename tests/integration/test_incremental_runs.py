@@ -72,18 +72,23 @@ def test_stage_checks_validate_what_the_run_wrote(two_batches: TwoBatches):
     assert accounting.passed and accounting.metadata["unchanged"].value == 1
 
 
-def test_rebuild_from_raw_redoes_every_posting_and_gives_the_same_marts(
-    two_batches: TwoBatches, tmp_path
-):
-    # on a copy, so the shared warehouse stays as the other tests expect it
+def copy_of_later(two_batches: TwoBatches, tmp_path) -> Settings:
+    """Settings of the second run on a copy of its data dir, so the shared warehouse stays as
+    the other tests expect it."""
     data = tmp_path / "data"
     shutil.copytree(two_batches.later.data_dir, data, symlinks=True)
-    copy = Settings(
+    return Settings(
         data_dir=data,
         sources=two_batches.later.sources,
         batch_id=SECOND_BATCH,
         reference_report=two_batches.later.reference_report,
     )
+
+
+def test_rebuild_from_raw_redoes_every_posting_and_gives_the_same_marts(
+    two_batches: TwoBatches, tmp_path
+):
+    copy = copy_of_later(two_batches, tmp_path)
     result = execute(copy, run_config={"ops": {"clean_postings": {"config": {"rebuild": True}}}})
     assert result.success
     rebuilt = warehouse_state(copy.published_path)
@@ -101,14 +106,7 @@ def test_incremental_dbt_models_match_a_full_refresh(two_batches: TwoBatches, tm
     """The second run's dbt models were built incrementally, from the postings the stages
     changed (new, replaced, reflagged as reposts); rebuilding them from scratch on a copy
     gives the same intermediate tables and marts."""
-    data = tmp_path / "data"
-    shutil.copytree(two_batches.later.data_dir, data, symlinks=True)
-    copy = Settings(
-        data_dir=data,
-        sources=two_batches.later.sources,
-        batch_id=SECOND_BATCH,
-        reference_report=two_batches.later.reference_report,
-    )
+    copy = copy_of_later(two_batches, tmp_path)
     result = execute(
         copy, run_config={"ops": {"roleprint_dbt_models": {"config": {"full_refresh": True}}}}
     )

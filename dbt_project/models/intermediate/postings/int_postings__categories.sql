@@ -20,13 +20,7 @@ changed as (
 
 labels as (
 
-    select
-        labels.*,
-        changed.change_seq as posting_change_seq
-    from {{ ref('int_responsibilities__labelled') }} as labels
-    inner join changed
-        on labels.batch_id = changed.batch_id
-        and labels.posting_id = changed.posting_id
+    {{ rows_of_changed_postings(ref('int_responsibilities__labelled'), 'labels') }}
     where labels.is_analysed
 
 )
@@ -38,7 +32,7 @@ select
     count(*) as responsibilities_labelled,
     sum(case when is_primary then 1 else 0 end) as responsibilities_primary,
     min(label_rank) as best_label_rank,
-    max(posting_change_seq) as change_seq
+    max(change_seq) as change_seq
 
 from labels
 group by batch_id, posting_id, category

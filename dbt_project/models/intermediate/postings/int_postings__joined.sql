@@ -22,37 +22,26 @@ changed as (
 
 postings as (
 
-    select
-        postings.*,
-        changed.change_seq
-    from {{ ref('stg_roleprint__postings') }} as postings
-    inner join changed
-        on postings.batch_id = changed.batch_id
-        and postings.posting_id = changed.posting_id
+    {{ rows_of_changed_postings(ref('stg_roleprint__postings'), 'postings', with_change_seq=true) }}
 
 ),
 
 role_types as (
 
-    select role_types.*
-    from {{ ref('stg_roleprint__posting_role_types') }} as role_types
-    inner join changed
-        on role_types.batch_id = changed.batch_id
-        and role_types.posting_id = changed.posting_id
+    {{ rows_of_changed_postings(ref('stg_roleprint__posting_role_types'), 'role_types') }}
 
 ),
 
 responsibility_counts as (
 
     select
-        responsibilities.batch_id,
-        responsibilities.posting_id,
+        batch_id,
+        posting_id,
         count(*) as responsibility_count
-    from {{ ref('stg_roleprint__responsibilities') }} as responsibilities
-    inner join changed
-        on responsibilities.batch_id = changed.batch_id
-        and responsibilities.posting_id = changed.posting_id
-    group by responsibilities.batch_id, responsibilities.posting_id
+    from (
+        {{ rows_of_changed_postings(ref('stg_roleprint__responsibilities'), 'responsibilities') }}
+    ) as responsibilities
+    group by batch_id, posting_id
 
 ),
 

@@ -20,23 +20,13 @@ changed as (
 
 labels as (
 
-    select
-        labels.*,
-        changed.change_seq
-    from {{ ref('stg_roleprint__responsibility_labels') }} as labels
-    inner join changed
-        on labels.batch_id = changed.batch_id
-        and labels.posting_id = changed.posting_id
+    {{ rows_of_changed_postings(ref('stg_roleprint__responsibility_labels'), 'labels', with_change_seq=true) }}
 
 ),
 
 responsibilities as (
 
-    select responsibilities.*
-    from {{ ref('stg_roleprint__responsibilities') }} as responsibilities
-    inner join changed
-        on responsibilities.batch_id = changed.batch_id
-        and responsibilities.posting_id = changed.posting_id
+    {{ rows_of_changed_postings(ref('stg_roleprint__responsibilities'), 'responsibilities') }}
 
 ),
 
