@@ -21,14 +21,6 @@
 -- group: tier, typicality, classifier score; across groups: tier, rank in group,
 -- typicality, classifier score; ties break on posting_id, position and batch_id, so the
 -- choice is deterministic.
---
--- Built for millions of items: texts are deduplicated first (typicality, the flags and the
--- quality tier depend on the text, the occurrence kept is the first by classifier score, then
--- posting_id, position and batch_id); word shares count each text's words once, weighted by
--- its occurrences; only the wordings that can still be among a group's first
--- var('representative_examples_per_category') are scored for typicality (a group that has
--- that many at its best tiers cannot place a worse-tier item in the list); the text itself
--- is read back for the chosen examples only.
 
 {%- set per_category = var('representative_examples_per_category') %}
 {%- set min_length = var('representative_min_length') %}
@@ -37,50 +29,23 @@
 
 with
 
-items as not materialized (
+-- materialised: its item numbers must be the same wherever it is read
+candidates as materialized (
 
     select
+        -- a number per item, so the per-word steps below group on one integer
+        row_number() over () as item_number,
         primary_category as category,
         coalesce(primary_subpattern, '') as subpattern_group,
         batch_id,
         posting_id,
         position,
+        responsibility_text,
         primary_score as label_score,
         lower(trim(responsibility_text)) as text_key,
         {{ dbt.length('responsibility_text') }} as text_length
     from {{ ref('int_responsibilities__analysed') }}
     where primary_category is not null
-
-),
-
--- one row per distinct wording of a category, carrying its first occurrence (best classifier
--- score, then posting_id, position, batch_id) and how often it occurs; numbered so the
--- per-word steps below group on one integer
-texts as materialized (
-
-    select
-        row_number() over () as text_number,
-        category,
-        text_key,
-        occurrences,
-        first_occurrence.subpattern_group,
-        first_occurrence.batch_id,
-        first_occurrence.posting_id,
-        first_occurrence.position,
-        first_occurrence.label_score,
-        first_occurrence.text_length
-    from (
-        select
-            category,
-            text_key,
-            count(*) as occurrences,
-            arg_min(
-                struct_pack(subpattern_group, batch_id, posting_id, position, label_score, text_length),
-                struct_pack(score_desc := -label_score, posting_id, position, batch_id)
-            ) as first_occurrence
-        from items
-        group by category, text_key
-    ) as grouped
 
 ),
 
@@ -90,89 +55,25 @@ leading_words as (
     from (
         select
             regexp_extract(text_key, '^[a-z]+') as leading_word,
-            sum(occurrences) as items
-        from texts
+            count(*) as items
+        from candidates
         group by 1
-    ) as counted
+    )
     where leading_word <> '' and items >= 2
     order by items desc, leading_word
     limit {{ leading_words }}
 
 ),
 
-tiered as materialized (
-
-    select
-        *,
-        case
-            when is_preferred_length and is_plain_duty and is_duty_start then 0
-            when is_preferred_length and is_plain_duty then 1
-            when is_preferred_length then 2
-            else 3
-        end as quality_tier
-    from (
-        select
-            texts.*,
-            texts.text_length between {{ min_length }} and {{ max_length }}
-                as is_preferred_length,
-            not regexp_matches(texts.text_key, '\b(you|your|yours|we|our|ours|us)\b')
-                as is_plain_duty,
-            regexp_extract(texts.text_key, '^[a-z]+') in (
-                select leading_word from leading_words
-            ) as is_duty_start
-        from texts
-    ) as flagged
-
-),
-
--- a group (category x sub-pattern) can place an item of tier t in the list only if it has
--- fewer than var('representative_examples_per_category') wordings at better tiers: the last
--- tier that can still matter, per group
-group_tiers as (
+-- an item's distinct words: deduplicated within each item's list (a group-by over every
+-- word of every item costs several times more)
+words as (
 
     select
         category,
-        subpattern_group,
-        min(quality_tier) as last_tier
-    from (
-        select
-            category,
-            subpattern_group,
-            quality_tier,
-            sum(count(*)) over (
-                partition by category, subpattern_group
-                order by quality_tier
-                rows between unbounded preceding and current row
-            ) as wordings_up_to_tier
-        from tiered
-        group by category, subpattern_group, quality_tier
-    ) as counted
-    where wordings_up_to_tier >= {{ per_category }}
-    group by category, subpattern_group
-
-),
-
-contenders as (
-
-    select tiered.*
-    from tiered
-    left join group_tiers
-        on tiered.category = group_tiers.category
-        and tiered.subpattern_group = group_tiers.subpattern_group
-    where group_tiers.last_tier is null
-       or tiered.quality_tier <= group_tiers.last_tier
-
-),
-
--- a text's distinct words (4+ letters), with its occurrences
-words as not materialized (
-
-    select
-        category,
-        text_number,
-        occurrences,
+        item_number,
         unnest(list_distinct({{ roleprint.word_list('text_key') }})) as word
-    from texts
+    from candidates
 
 ),
 
@@ -180,19 +81,18 @@ category_sizes as (
 
     select
         category,
-        sum(occurrences) as category_items
-    from texts
+        count(*) as category_items
+    from candidates
     group by category
 
 ),
 
--- share of the category's items (occurrences) that contain the word
 word_shares as (
 
     select
         words.category,
         words.word,
-        sum(words.occurrences) / max(category_sizes.category_items) as share_of_items
+        count(*) / max(category_sizes.category_items) as share_of_items
     from words
     inner join category_sizes
         on words.category = category_sizes.category
@@ -203,30 +103,59 @@ word_shares as (
 typicality as (
 
     select
-        contender_words.text_number,
+        words.item_number,
         round(avg(word_shares.share_of_items), 6) as typicality
-    from (
-        select
-            contenders.category,
-            contenders.text_number,
-            unnest(list_distinct({{ roleprint.word_list('contenders.text_key') }})) as word
-        from contenders
-    ) as contender_words
+    from words
     inner join word_shares
-        on contender_words.category = word_shares.category
-        and contender_words.word = word_shares.word
-    group by contender_words.text_number
+        on words.category = word_shares.category
+        and words.word = word_shares.word
+    group by words.item_number
 
 ),
 
 scored as (
 
     select
-        contenders.*,
-        coalesce(typicality.typicality, 0) as typicality
-    from contenders
+        candidates.*,
+        coalesce(typicality.typicality, 0) as typicality,
+        candidates.text_length between {{ min_length }} and {{ max_length }}
+            as is_preferred_length,
+        not regexp_matches(
+            candidates.text_key, '\b(you|your|yours|we|our|ours|us)\b'
+        ) as is_plain_duty,
+        regexp_extract(candidates.text_key, '^[a-z]+') in (
+            select leading_word from leading_words
+        ) as is_duty_start
+    from candidates
     left join typicality
-        on contenders.text_number = typicality.text_number
+        on candidates.item_number = typicality.item_number
+
+),
+
+tiered as (
+
+    select
+        *,
+        case
+            when is_preferred_length and is_plain_duty and is_duty_start then 0
+            when is_preferred_length and is_plain_duty then 1
+            when is_preferred_length then 2
+            else 3
+        end as quality_tier
+    from scored
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        count(*) over (partition by category, text_key) as occurrences,
+        row_number() over (
+            partition by category, text_key
+            order by label_score desc, posting_id, position, batch_id
+        ) as occurrence_rank
+    from tiered
 
 ),
 
@@ -244,7 +173,8 @@ ranked_in_group as (
                 position,
                 batch_id
         ) as group_rank
-    from scored
+    from deduplicated
+    where occurrence_rank = 1
 
 ),
 
@@ -264,29 +194,6 @@ ranked as (
                 batch_id
         ) as example_rank
     from ranked_in_group
-    where group_rank <= {{ per_category }}
-
-),
-
-chosen as (
-
-    select *
-    from ranked
-    where example_rank <= {{ per_category }}
-
-),
-
--- the chosen examples' texts as written (the steps above only carry the lower-cased key)
-chosen_texts as (
-
-    select
-        chosen.*,
-        responsibilities.responsibility_text
-    from chosen
-    inner join {{ ref('int_responsibilities__analysed') }} as responsibilities
-        on chosen.batch_id = responsibilities.batch_id
-        and chosen.posting_id = responsibilities.posting_id
-        and chosen.position = responsibilities.position
 
 ),
 
@@ -297,24 +204,26 @@ categories as (
 )
 
 select
-    chosen_texts.category,
+    ranked.category,
     categories.category_name,
-    chosen_texts.example_rank,
-    chosen_texts.responsibility_text,
-    nullif(chosen_texts.subpattern_group, '') as subpattern,
-    chosen_texts.label_score,
-    chosen_texts.typicality,
-    chosen_texts.is_plain_duty,
-    chosen_texts.is_duty_start,
-    chosen_texts.quality_tier,
-    chosen_texts.text_length,
-    chosen_texts.is_preferred_length,
-    chosen_texts.occurrences,
-    chosen_texts.batch_id,
-    chosen_texts.posting_id,
-    chosen_texts.position
+    ranked.example_rank,
+    ranked.responsibility_text,
+    nullif(ranked.subpattern_group, '') as subpattern,
+    ranked.label_score,
+    ranked.typicality,
+    ranked.is_plain_duty,
+    ranked.is_duty_start,
+    ranked.quality_tier,
+    ranked.text_length,
+    ranked.is_preferred_length,
+    ranked.occurrences,
+    ranked.batch_id,
+    ranked.posting_id,
+    ranked.position
 
-from chosen_texts
+from ranked
 
 left join categories
-    on chosen_texts.category = categories.category
+    on ranked.category = categories.category
+
+where ranked.example_rank <= {{ per_category }}

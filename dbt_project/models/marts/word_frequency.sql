@@ -13,31 +13,23 @@
 
 with
 
--- Not materialised, and read by two streaming passes (token counts, then the substring
--- counts): at a million postings the token rows are ~160M, and keeping them (with a number
--- per responsibility) spilled ~20 GB to disk and took ~9 minutes.
-responsibilities as not materialized (
+responsibilities as (
 
     select
-        batch_id,
-        posting_id,
-        position,
+        -- a number per responsibility, only to count distinct responsibilities below
+        row_number() over () as responsibility_number,
         lower(responsibility_text) as text_lower
     from {{ ref('int_responsibilities__analysed') }}
 
 ),
 
--- every distinct token with its count, in one aggregation
-all_token_counts as (
+-- split once, read by the token counts and by the substring counts
+tokens as materialized (
 
     select
-        token,
-        count(*) as token_count
-    from (
-        select unnest({{ split_whitespace('text_lower') }}) as token
-        from responsibilities
-    ) as tokens
-    group by token
+        responsibility_number,
+        unnest({{ split_whitespace('text_lower') }}) as token
+    from responsibilities
 
 ),
 
@@ -45,9 +37,10 @@ token_counts as (
 
     select
         token as word,
-        token_count
-    from all_token_counts
+        count(*) as token_count
+    from tokens
     where {{ dbt.length('token') }} > 3
+    group by token
 
 ),
 
@@ -100,36 +93,21 @@ words as (
 -- substring test runs on the distinct tokens instead of on every responsibility (words x
 -- responsibilities grows with the square of the data); a word with whitespace (a
 -- configured stem) is tested on the texts themselves.
+distinct_tokens as (
+
+    select distinct token
+    from tokens
+
+),
+
 word_tokens as (
 
     select
         words.word,
-        all_token_counts.token
+        distinct_tokens.token
     from words
-    inner join all_token_counts
-        on {{ dbt.position('words.word', 'all_token_counts.token') }} > 0
-
-),
-
--- (word, responsibility) for every responsibility with a token containing the word: a
--- second pass over the texts, joined to the few tokens that contain a selected word
-responsibilities_with_word as (
-
-    select distinct
-        word_tokens.word,
-        tokens.batch_id,
-        tokens.posting_id,
-        tokens.position
-    from (
-        select
-            batch_id,
-            posting_id,
-            position,
-            unnest({{ split_whitespace('text_lower') }}) as token
-        from responsibilities
-    ) as tokens
-    inner join word_tokens
-        on tokens.token = word_tokens.token
+    inner join distinct_tokens
+        on {{ dbt.position('words.word', 'distinct_tokens.token') }} > 0
 
 ),
 
@@ -137,10 +115,12 @@ containing as (
 
     select
         words.word,
-        count(responsibilities_with_word.word) as responsibilities_containing
+        count(distinct tokens.responsibility_number) as responsibilities_containing
     from words
-    left join responsibilities_with_word
-        on words.word = responsibilities_with_word.word
+    left join word_tokens
+        on words.word = word_tokens.word
+    left join tokens
+        on word_tokens.token = tokens.token
     where not regexp_matches(words.word, {{ roleprint.whitespace_pattern() }})
     group by words.word
 
