@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Pattern, Taxonomy
@@ -208,8 +209,9 @@ class _ExampleIndex:
     (``Category.all_examples``) once per taxonomy object: term weight ``(1 + log tf) * idf``
     with idf over the categories' profiles, L2-normalised."""
 
-    postings: pl.DataFrame  # term, __ci, __w
-    idf: pl.DataFrame  # term, __idf
+    idf: pl.DataFrame  # term, __idf, __tid (row of `weights`)
+    categories: tuple[int, ...]  # taxonomy index of each column of `weights`
+    weights: np.ndarray  # (terms, categories): the profiles' L2-normalised term weights
     oov_idf: float
 
 
@@ -240,37 +242,60 @@ def _example_index(taxonomy: Taxonomy) -> _ExampleIndex | None:
             .agg(pl.len().alias("__df"))
             .select("term", ((n + 1) / (pl.col("__df") + 1)).log().add(1.0).alias("__idf"))
         )
+        idf = idf.sort("term").with_row_index("__tid")
         postings = (
             terms.join(idf, on="term")
             .with_columns(((1.0 + pl.col("__tf").log()) * pl.col("__idf")).alias("__w"))
             .select(
-                "term",
+                "__tid",
                 "__ci",
                 (pl.col("__w") / (pl.col("__w") ** 2).sum().over("__ci").sqrt()).alias("__w"),
             )
         )
-        index = _ExampleIndex(postings=postings, idf=idf, oov_idf=math.log(n + 1) + 1.0)
+        weights = np.zeros((idf.height, len(cis)), dtype=np.float64)
+        column = {ci: j for j, ci in enumerate(cis)}
+        weights[
+            postings["__tid"].to_numpy(),
+            postings["__ci"].replace_strict(column, return_dtype=pl.Int64).to_numpy(),
+        ] = postings["__w"].to_numpy()
+        index = _ExampleIndex(
+            idf=idf, categories=tuple(cis), weights=weights, oov_idf=math.log(n + 1) + 1.0
+        )
     if len(_INDEX_CACHE) > 16:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(taxonomy)] = (taxonomy, index)
     return index
 
 
-def _example_similarity(base: pl.LazyFrame, index: _ExampleIndex) -> pl.LazyFrame:
-    """(row, category index, cosine similarity of the row's terms to the category profile);
-    rows sharing no term with a profile are absent. Terms unknown to every profile count
-    in the row's norm with the highest idf."""
+def _example_similarity(base: pl.DataFrame, index: _ExampleIndex) -> pl.DataFrame:
+    """One column ``__xs<ci>`` per profiled category: the cosine similarity of each row's
+    terms to the category's profile (0.0 when they share no term), in ``base``'s row order.
+    Terms unknown to every profile count in the row's norm with the highest idf.
+
+    The product of the rows' known terms with the profiles' dense (terms x categories)
+    weights is summed per row with ``np.bincount``: no join that repeats every term once
+    per category sharing it, and a summation order fixed by the input order."""
     doc = (
-        _terms(base, _ROW)
+        _terms(base.lazy(), _ROW)
         .join(index.idf.lazy(), on="term", how="left")
-        .with_columns(pl.col("__idf").fill_null(index.oov_idf))
+        .select(
+            _ROW,
+            "__tid",
+            pl.col("__idf").fill_null(index.oov_idf).alias("__idf"),
+        )
         .with_columns((pl.col("__idf") ** 2).sum().over(_ROW).sqrt().alias("__dnorm"))
+        .filter(pl.col("__tid").is_not_null())
+        .select(_ROW, "__tid", (pl.col("__idf") / pl.col("__dnorm")).alias("__x"))
+        .collect()
     )
-    return (
-        doc.join(index.postings.lazy(), on="term", how="inner")
-        .group_by(_ROW, "__ci")
-        # rounded so that the summation order of the group-by cannot change a label
-        .agg((pl.col("__idf") * pl.col("__w") / pl.col("__dnorm")).sum().round(6).alias("__sim"))
+    rows = doc[_ROW].to_numpy().astype(np.int64)
+    share = index.weights[doc["__tid"].to_numpy()] * doc["__x"].to_numpy()[:, None]
+    return pl.DataFrame(
+        {
+            # rounded so that float noise in the sum cannot change a label
+            f"__xs{ci}": np.round(np.bincount(rows, share[:, j], minlength=base.height), 6)
+            for j, ci in enumerate(index.categories)
+        }
     )
 
 
@@ -451,6 +476,7 @@ def _classify_batch(
                 else pl.lit(True)
             ).alias(_AI)
         )
+        .collect()
     )
 
     index = _example_index(taxonomy) if example_weight > 0 and cats else None
@@ -458,15 +484,12 @@ def _classify_batch(
         example_weight = 0.0
     else:
         sims = _example_similarity(base, index)
-        wide = sims.group_by(_ROW).agg(
-            *(
-                pl.col("__sim").filter(pl.col("__ci") == ci).first().alias(f"__xs{ci}")
-                for ci, _ in cats
-            ),
+        profiled = set(index.categories)
+        base = pl.concat([base, sims], how="horizontal").with_columns(
+            pl.lit(0.0).alias(f"__xs{ci}") for ci, _ in cats if ci not in profiled
         )
-        base = base.join(wide, on=_ROW, how="left").with_columns(
-            pl.col(f"__xs{ci}").fill_null(0.0) for ci, _ in cats
-        )
+    # materialised: the scoring and the fallback below both read it
+    base = base.lazy()
 
     plan = _Plan()
     for order, (ci, cat) in enumerate(cats):
