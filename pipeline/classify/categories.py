@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from pipeline.parallel import map_in_threads, row_slices, workers
 from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Pattern, Taxonomy
 
 __all__ = [
@@ -418,20 +419,22 @@ def classify_responsibilities(
             "text",
         )
     )
-    # Scoring is vectorised over rows; batches only bound the memory of the wide
-    # intermediate frame (two columns per pattern) on very large inputs.
-    parts = [
-        _classify_batch(
-            distinct.slice(offset, BATCH_ROWS),
+    # Scoring is vectorised over rows; batches bound the memory of the wide intermediate
+    # frame (two columns per pattern) on very large inputs, and run in threads (one per core).
+    # A batch's labels depend on its own texts only.
+    batches = row_slices(distinct, max(workers(), -(-distinct.height // BATCH_ROWS)))
+    parts = map_in_threads(
+        lambda batch: _classify_batch(
+            batch,
             taxonomy,
             max_labels,
             min_score,
             min_relative,
             example_weight,
             max(min_relative, min_relative_third),
-        )
-        for offset in range(0, distinct.height, BATCH_ROWS)
-    ]
+        ),
+        batches,
+    )
     labelled = (parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")).rename(
         {"position": "__text_id"}
     )

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.parallel import key_parts, map_in_threads
 from pipeline.text.normalise import BULLET
 
 METHOD = "rules"
@@ -518,9 +519,17 @@ def precomputed_items(postings: pl.DataFrame) -> pl.DataFrame:
 
 
 def extract_responsibilities(postings: pl.DataFrame) -> pl.DataFrame:
-    """Precomputed items where a record has them, the rules extractor for the rest."""
+    """Precomputed items where a record has them, the rules extractor for the rest.
+
+    Items depend on their own posting only, so parts of the postings (all rows of a posting
+    in one part) are extracted in threads (one per core)."""
+    parts = key_parts(postings, ["batch_id", "posting_id"])
+    return pl.concat(map_in_threads(_extract_part, parts), how="vertical").sort(
+        "batch_id", "posting_id", "position", maintain_order=True
+    )
+
+
+def _extract_part(postings: pl.DataFrame) -> pl.DataFrame:
     enriched = postings.filter(pl.col("precomputed_responsibilities").is_not_null())
     plain = postings.filter(pl.col("precomputed_responsibilities").is_null())
-    return pl.concat(
-        [precomputed_items(enriched), extract_rules(plain)], how="vertical_relaxed"
-    ).sort("batch_id", "posting_id", "position")
+    return pl.concat([precomputed_items(enriched), extract_rules(plain)], how="vertical_relaxed")

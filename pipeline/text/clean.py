@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.parallel import by_row_slices
 from pipeline.text.dedup import signatures
 from pipeline.text.normalise import (
     count_pii,
@@ -36,6 +37,14 @@ def _hash_non_empty(squashed: pl.Series) -> pl.Series:
 def clean_batch(raw: pl.DataFrame) -> pl.DataFrame:
     """Normalise one batch. Duplicate flags are left null here: they depend on every batch in
     the warehouse, so the warehouse assigns them (see `warehouse.assign_duplicates`).
+
+    Every output row depends on its own raw row only, so slices of the batch are normalised
+    in threads (one per core)."""
+    return by_row_slices(_clean_rows, raw)
+
+
+def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """`clean_batch` of some rows.
 
     Intermediate columns (`_text`, `_tokens`, `_hits`) are materialised once each and read by
     the steps after them."""
