@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline.sources.ingest import IngestResult, KnownPosting, SourceFile
 from pipeline.text.dedup import KEY_SEP as _KEY_SEP
-from pipeline.text.dedup import flags, near_pairs_of, posting_key
+from pipeline.text.dedup import flags, near_pairs_of, posting_bands, posting_key
 
 RAW_POSTING_COLUMNS = """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
@@ -66,6 +66,18 @@ DDL = {
     "meta.dbt_builds": """
         run_id VARCHAR NOT NULL, changes_through BIGINT NOT NULL, full_refresh BOOLEAN NOT NULL,
         finished_at TIMESTAMP NOT NULL""",
+    # every posting in a group of duplicates (2+ postings), canonical included, with the
+    # group's canonical posting; kept by `assign_duplicates` to recompute only the groups a
+    # run's changes touch (a posting's old group is still known after it is replaced)
+    "meta.duplicate_groups": """
+        batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL,
+        canonical_batch_id VARCHAR NOT NULL, canonical_posting_id VARCHAR NOT NULL,
+        PRIMARY KEY (batch_id, posting_id)""",
+    # one row per `assign_duplicates`: the change number its flags cover, whether it examined
+    # every posting ("full") or the changed ones and their groups ("incremental"), and how many
+    "meta.dedup_runs": """
+        changes_through BIGINT NOT NULL, mode VARCHAR NOT NULL, examined BIGINT NOT NULL,
+        flags_changed BIGINT NOT NULL, finished_at TIMESTAMP NOT NULL""",
     "raw.quarantine": """
         stage VARCHAR NOT NULL, source VARCHAR, source_uri VARCHAR, locator VARCHAR,
         reason VARCHAR NOT NULL, excerpt VARCHAR, batch_id VARCHAR NOT NULL,
@@ -95,6 +107,11 @@ DDL = {
     "clean.posting_signatures": """
         posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, title_key VARCHAR NOT NULL,
         signature UBIGINT[] NOT NULL, PRIMARY KEY (batch_id, posting_id)""",
+    # the BANDS locality-sensitive hashes of each signature, one row per band: a new posting's
+    # near-duplicate candidates are the postings sharing a band with it (one join)
+    "clean.posting_bands": """
+        posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, title_key VARCHAR NOT NULL,
+        band INTEGER NOT NULL, band_hash UBIGINT NOT NULL""",
     "clean.responsibilities": """
         posting_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, position INTEGER NOT NULL,
         text VARCHAR NOT NULL, section VARCHAR, method VARCHAR NOT NULL,
@@ -361,7 +378,7 @@ STAGE_OUTPUT = {
 }
 KEY = ["batch_id", "posting_id"]
 # tables a stage writes besides its output, keyed by posting like it
-STAGE_EXTRA = {"normalise": ("clean.posting_signatures",)}
+STAGE_EXTRA = {"normalise": ("clean.posting_signatures", "clean.posting_bands")}
 DERIVED_TABLES = (*STAGE_OUTPUT.values(), *(t for ts in STAGE_EXTRA.values() for t in ts))
 
 
@@ -588,24 +605,55 @@ def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every stage's work (not the raw layer): the next run rebuilds from raw."""
     con.execute("BEGIN TRANSACTION")
     record_changes(con, "SELECT batch_id, posting_id FROM meta.posting_changes")
-    for table in (*DERIVED_TABLES, "meta.stage_state"):
+    for table in (*DERIVED_TABLES, "meta.stage_state", *DEDUP_STATE):
         con.execute(f"DELETE FROM {table}")
     con.execute("COMMIT")
 
 
-def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
-    """Flag every posting that duplicates another, exactly or nearly, across all batches.
+#: Tables holding `assign_duplicates`' own state (cleared with the derived tables on a rebuild).
+DEDUP_STATE = ("meta.duplicate_groups", "meta.dedup_runs")
+#: Above this share of changed postings, `assign_duplicates` examines every posting at once.
+FULL_DEDUP_SHARE = 0.5
+
+
+def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
+    """Flag every posting that duplicates another, exactly or nearly, across all batches, and
+    return what was examined ({"mode", "examined", "flags_changed"}).
 
     Rules and reasons: `pipeline.text.dedup.flags`. Near duplicates are found among the stored
     signatures (clean.posting_signatures), and only candidate pairs' texts are read back. The
-    canonical posting is the earliest by (batch_id, posting_id); flags are recomputed over the
-    whole table, so loading batches out of order gives the same answer. With dedup off,
-    duplicates are flagged but still analysed.
+    canonical posting is the earliest by (batch_id, posting_id), so loading batches out of
+    order gives the same answer. With dedup off, duplicates are flagged but still analysed.
+
+    Incremental: only the postings changed since the last run (meta.posting_changes) can
+    change a flag, and only within the groups they reach. Examined are the changed postings,
+    the postings sharing a band (clean.posting_bands) or a dedup key with them, and every
+    member of the groups (meta.duplicate_groups) any of those belonged to. No pair links
+    an examined posting to one outside that set (pairs among unchanged postings lie within
+    their groups), so its flags are those a run over every posting gives. The first run, a
+    rebuild, or one where most postings changed examines every posting.
     """
+    _backfill_bands(con)
+    (covered,) = con.execute("SELECT max(changes_through) FROM meta.dedup_runs").fetchone()
+    mode = "full"
+    if covered is not None:
+        (changed, total) = con.execute(
+            """SELECT (SELECT count(*) FROM meta.posting_changes WHERE change_seq > $covered),
+                      (SELECT count(*) FROM clean.postings)""",
+            {"covered": covered},
+        ).fetchone()
+        if changed <= FULL_DEDUP_SHARE * max(total, 1):
+            mode = "incremental"
+    if mode == "incremental":
+        _dedup_scope(con, covered)
+        within = "JOIN dedup_scope USING (batch_id, posting_id)"
+    else:
+        within = ""
     keyed = posting_key(pl.col("batch_id"), pl.col("posting_id")).alias("key")
-    keys = con.execute("SELECT batch_id, posting_id, dedup_key FROM clean.postings").pl()
+    keys = con.execute(f"SELECT batch_id, posting_id, dedup_key FROM clean.postings {within}").pl()
     signed = con.execute(
-        "SELECT batch_id, posting_id, title_key AS group, signature FROM clean.posting_signatures"
+        f"""SELECT batch_id, posting_id, title_key AS group, signature
+            FROM clean.posting_signatures {within}"""
     ).pl()
 
     def texts_of(wanted: pl.Series) -> pl.DataFrame:
@@ -623,41 +671,152 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> None:
         ).pl()
 
     near = near_pairs_of(signed.select(keyed, "group", "signature"), texts_of)
-    flagged = flags(keys.select(keyed, "dedup_key"), near)  # noqa: F841 - used in the SQL below
-    analysed = "f.duplicate_of IS NULL" if dedup else "TRUE"
+    flagged = flags(keys.select(keyed, "dedup_key"), near)
+    examined = keys.height
+    del keys, signed
+    con.register("flagged", flagged.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:
-        # only the postings whose flags change are written (and recorded as changed)
+        flags_changed = _write_flags(con, within, dedup)
+        if mode == "incremental":
+            con.execute(
+                """DELETE FROM meta.duplicate_groups AS g
+                   WHERE EXISTS (SELECT 1 FROM dedup_scope AS s
+                                 WHERE s.batch_id = g.batch_id AND s.posting_id = g.posting_id)
+                      OR EXISTS (SELECT 1 FROM dedup_changed AS c
+                                 WHERE c.batch_id = g.batch_id AND c.posting_id = g.posting_id)
+                      OR EXISTS (SELECT 1 FROM dedup_groups AS t
+                                 WHERE t.canonical_batch_id = g.canonical_batch_id
+                                   AND t.canonical_posting_id = g.canonical_posting_id)"""
+            )
+        else:
+            con.execute("DELETE FROM meta.duplicate_groups")
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE changed_flags AS
-                SELECT f.*, {analysed} AS is_analysed
-                FROM (SELECT p2.batch_id, p2.posting_id, flagged.duplicate_of,
-                             flagged.duplicate_of_batch_id, flagged.duplicate_reason
-                      FROM clean.postings AS p2 LEFT JOIN flagged
-                        ON flagged.batch_id = p2.batch_id
-                       AND flagged.posting_id = p2.posting_id) AS f
-                JOIN clean.postings AS p
-                  ON p.batch_id = f.batch_id AND p.posting_id = f.posting_id
-                WHERE p.duplicate_of IS DISTINCT FROM f.duplicate_of
-                   OR p.duplicate_of_batch_id IS DISTINCT FROM f.duplicate_of_batch_id
-                   OR p.duplicate_reason IS DISTINCT FROM f.duplicate_reason
-                   OR p.is_analysed IS DISTINCT FROM ({analysed})"""
+            """INSERT INTO meta.duplicate_groups
+               SELECT batch_id, posting_id, duplicate_of_batch_id, duplicate_of FROM flagged
+               UNION
+               SELECT duplicate_of_batch_id, duplicate_of, duplicate_of_batch_id, duplicate_of
+               FROM flagged"""
         )
+        (through,) = con.execute(
+            "SELECT coalesce(max(change_seq), 0) FROM meta.posting_changes"
+        ).fetchone()
         con.execute(
-            """UPDATE clean.postings AS p SET
-                   duplicate_of = c.duplicate_of,
-                   duplicate_of_batch_id = c.duplicate_of_batch_id,
-                   duplicate_reason = c.duplicate_reason,
-                   is_analysed = c.is_analysed
-               FROM changed_flags AS c
-               WHERE p.batch_id = c.batch_id AND p.posting_id = c.posting_id"""
+            "INSERT INTO meta.dedup_runs VALUES (?, ?, ?, ?, now())",
+            [through, mode, examined, flags_changed],
         )
-        record_changes(con, "SELECT batch_id, posting_id FROM changed_flags")
-        con.execute("DROP TABLE changed_flags")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("flagged")
+    for table in ("dedup_scope", "dedup_changed", "dedup_groups"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return {"mode": mode, "examined": examined, "flags_changed": flags_changed}
+
+
+def _dedup_scope(con: duckdb.DuckDBPyConnection, covered: int) -> None:
+    """Temp tables for an incremental `assign_duplicates`: dedup_changed (postings changed
+    after change `covered`, removed ones included), dedup_groups (the canonical postings of
+    the groups they reach) and dedup_scope (the existing postings to examine)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE dedup_changed AS
+           SELECT batch_id, posting_id FROM meta.posting_changes WHERE change_seq > $covered""",
+        {"covered": covered},
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE dedup_reached AS
+           SELECT batch_id, posting_id FROM dedup_changed
+           UNION
+           SELECT o.batch_id, o.posting_id
+           FROM clean.posting_bands AS c
+           JOIN dedup_changed USING (batch_id, posting_id)
+           JOIN clean.posting_bands AS o
+             ON o.title_key = c.title_key AND o.band = c.band AND o.band_hash = c.band_hash
+           UNION
+           SELECT o.batch_id, o.posting_id
+           FROM clean.postings AS c
+           JOIN dedup_changed USING (batch_id, posting_id)
+           JOIN clean.postings AS o ON o.dedup_key = c.dedup_key"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE dedup_groups AS
+           SELECT DISTINCT g.canonical_batch_id, g.canonical_posting_id
+           FROM meta.duplicate_groups AS g JOIN dedup_reached USING (batch_id, posting_id)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE dedup_scope AS
+           SELECT DISTINCT p.batch_id, p.posting_id
+           FROM clean.postings AS p
+           JOIN (SELECT batch_id, posting_id FROM dedup_reached
+                 UNION
+                 SELECT g.batch_id, g.posting_id
+                 FROM meta.duplicate_groups AS g
+                 JOIN dedup_groups USING (canonical_batch_id, canonical_posting_id)) AS s
+             USING (batch_id, posting_id)"""
+    )
+    con.execute("DROP TABLE dedup_reached")
+
+
+def _write_flags(con: duckdb.DuckDBPyConnection, within: str, dedup: bool) -> int:
+    """Write the `flagged` frame's flags to the postings `within` selects (all when empty),
+    and make every posting's is_analysed agree with its flag and the dedup setting. Only the
+    postings whose values change are written and recorded as changed; returns their number."""
+    analysed = "p.duplicate_of IS NULL" if dedup else "TRUE"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE changed_flags AS
+            SELECT s.batch_id, s.posting_id, f.duplicate_of, f.duplicate_of_batch_id,
+                   f.duplicate_reason
+            FROM (SELECT batch_id, posting_id FROM clean.postings {within}) AS s
+            JOIN clean.postings AS p USING (batch_id, posting_id)
+            LEFT JOIN flagged AS f USING (batch_id, posting_id)
+            WHERE p.duplicate_of IS DISTINCT FROM f.duplicate_of
+               OR p.duplicate_of_batch_id IS DISTINCT FROM f.duplicate_of_batch_id
+               OR p.duplicate_reason IS DISTINCT FROM f.duplicate_reason"""
+    )
+    con.execute(
+        """UPDATE clean.postings AS p SET
+               duplicate_of = c.duplicate_of,
+               duplicate_of_batch_id = c.duplicate_of_batch_id,
+               duplicate_reason = c.duplicate_reason
+           FROM changed_flags AS c
+           WHERE p.batch_id = c.batch_id AND p.posting_id = c.posting_id"""
+    )
+    # a whole-table pass: the dedup setting can change between runs
+    con.execute(
+        f"""INSERT INTO changed_flags
+            SELECT p.batch_id, p.posting_id, p.duplicate_of, p.duplicate_of_batch_id,
+                   p.duplicate_reason
+            FROM clean.postings AS p
+            WHERE p.is_analysed IS DISTINCT FROM ({analysed})"""
+    )
+    con.execute(
+        f"""UPDATE clean.postings AS p SET is_analysed = {analysed}
+            WHERE p.is_analysed IS DISTINCT FROM ({analysed})"""
+    )
+    (count,) = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT batch_id, posting_id FROM changed_flags)"
+    ).fetchone()
+    record_changes(con, "SELECT batch_id, posting_id FROM changed_flags")
+    con.execute("DROP TABLE changed_flags")
+    return count
+
+
+def _backfill_bands(con: duckdb.DuckDBPyConnection) -> None:
+    """Band rows for signatures that have none (a warehouse from before clean.posting_bands;
+    the normalise stage writes them with each signature)."""
+    missing = con.execute(
+        """SELECT s.batch_id, s.posting_id, s.title_key, s.signature
+           FROM clean.posting_signatures AS s
+           WHERE NOT EXISTS (SELECT 1 FROM clean.posting_bands AS b
+                             WHERE b.batch_id = s.batch_id AND b.posting_id = s.posting_id)"""
+    ).pl()
+    if missing.height:
+        bands = posting_bands(missing).to_arrow()  # noqa: F841 - referenced by name below
+        con.execute(
+            f"INSERT INTO clean.posting_bands SELECT {', '.join(columns_of('clean.posting_bands'))} FROM bands"
+        )
 
 
 def mart_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

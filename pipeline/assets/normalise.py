@@ -1,7 +1,8 @@
 """Stage 2, normalise: raw.postings -> clean.postings (Polars text normalisation, dedup flags).
 
 Incremental: only new or changed raw postings are normalised; duplicate flags are then
-recomputed over all postings, since a new posting can duplicate an old one.
+recomputed for them and every posting they may be grouped with (see
+`warehouse.assign_duplicates`), since a new posting can duplicate an old one.
 """
 
 import dagster as dg
@@ -9,6 +10,7 @@ import polars as pl
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
+from pipeline.text.dedup import posting_bands
 from pipeline.warehouse import (
     assign_duplicates,
     computed_chunks,
@@ -63,10 +65,17 @@ def clean_postings(
                 clean,
                 fingerprint,
                 context.run_id,
-                extra={"clean.posting_signatures": signed},
+                extra={
+                    "clean.posting_signatures": signed,
+                    "clean.posting_bands": posting_bands(signed),
+                },
             )
             log_chunk(context, "normalise", done, part, keys)
-        assign_duplicates(con, dedup=roleprint.dedup)
+        dedup_run = assign_duplicates(con, dedup=roleprint.dedup)
+        context.log.info(
+            f"duplicate flags: {dedup_run['mode']} pass over {dedup_run['examined']} postings, "
+            f"{dedup_run['flags_changed']} changed"
+        )
         stats = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NOT NULL),
                       count(*) FILTER (WHERE is_analysed), coalesce(sum(pii_redactions), 0),
@@ -83,5 +92,7 @@ def clean_postings(
             "pii_redactions": int(stats[3]),
             "not_english": stats[4],
             "dedup": roleprint.dedup,
+            "dedup_pass": dedup_run["mode"],
+            "dedup_examined": dedup_run["examined"],
         }
     )

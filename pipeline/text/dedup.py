@@ -127,6 +127,23 @@ def band_hashes(signature: pl.Expr) -> pl.Expr:
     )
 
 
+def posting_bands(signed: pl.DataFrame) -> pl.DataFrame:
+    """(batch_id, posting_id, title_key, signature) -> one row per band: (batch_id, posting_id,
+    title_key, band, band_hash). Stored, so that the postings sharing a band with a new one
+    are found by a join in the warehouse (`warehouse.assign_duplicates`)."""
+    return (
+        signed.select(
+            "batch_id",
+            "posting_id",
+            "title_key",
+            band=pl.int_ranges(0, BANDS, dtype=pl.Int32),
+            band_hash=band_hashes(pl.col("signature")),
+        )
+        .explode("band", "band_hash")
+        .select("posting_id", "batch_id", "title_key", "band", "band_hash")
+    )
+
+
 def candidate_pairs(banded: pl.DataFrame) -> pl.DataFrame:
     """(key, group, bands) -> pairs (key_a < key_b) of one group that agree on a whole band."""
     long = banded.select(
