@@ -78,6 +78,11 @@ DDL = {
     "meta.dedup_runs": """
         changes_through BIGINT NOT NULL, mode VARCHAR NOT NULL, examined BIGINT NOT NULL,
         flags_changed BIGINT NOT NULL, finished_at TIMESTAMP NOT NULL""",
+    # postings whose duplicate-detection inputs changed since the last `assign_duplicates`:
+    # written in the transaction of the normalise write or the removal that changed them
+    "meta.dedup_pending": """
+        batch_id VARCHAR NOT NULL, posting_id VARCHAR NOT NULL,
+        PRIMARY KEY (batch_id, posting_id)""",
     "raw.quarantine": """
         stage VARCHAR NOT NULL, source VARCHAR, source_uri VARCHAR, locator VARCHAR,
         reason VARCHAR NOT NULL, excerpt VARCHAR, batch_id VARCHAR NOT NULL,
@@ -189,6 +194,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 # rows for a table added to a warehouse written before the table existed
 BACKFILL_ROWS = {
+    # what changed before the pending list existed is unknown: the next pass examines all
+    "meta.dedup_pending": "DELETE FROM meta.dedup_runs",
     # every posting already derived counts as changed once (change 0), so incremental models
     # built before the log existed cover it
     "meta.posting_changes": """INSERT INTO meta.posting_changes
@@ -529,6 +536,10 @@ def write_stage(
             [later],
         )
         con.execute("INSERT INTO meta.stage_state SELECT * FROM done")
+        if stage == "normalise":
+            con.execute(
+                "INSERT OR IGNORE INTO meta.dedup_pending SELECT batch_id, posting_id FROM done"
+            )
         record_changes(con, keys)
         con.execute("COMMIT")
     except Exception:
@@ -582,12 +593,12 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         # every derived row has its posting's stage_state rows (written in one transaction)
-        record_changes(
-            con,
-            """SELECT DISTINCT batch_id, posting_id FROM meta.stage_state AS t
+        orphans = """SELECT DISTINCT batch_id, posting_id FROM meta.stage_state AS t
                WHERE NOT EXISTS (SELECT 1 FROM raw.postings AS r
-                                 WHERE r.batch_id = t.batch_id AND r.posting_id = t.posting_id)""",
-        )
+                                 WHERE r.batch_id = t.batch_id AND r.posting_id = t.posting_id)"""
+        record_changes(con, orphans)
+        # a removed posting's duplicate group is examined again
+        con.execute(f"INSERT OR IGNORE INTO meta.dedup_pending {orphans}")
         for table in (*DERIVED_TABLES, "meta.stage_state"):
             removed += con.execute(
                 f"""DELETE FROM {table} AS t WHERE NOT EXISTS (
@@ -611,7 +622,7 @@ def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
 
 
 #: Tables holding `assign_duplicates`' own state (cleared with the derived tables on a rebuild).
-DEDUP_STATE = ("meta.duplicate_groups", "meta.dedup_runs")
+DEDUP_STATE = ("meta.duplicate_groups", "meta.dedup_runs", "meta.dedup_pending")
 #: Above this share of changed postings, `assign_duplicates` examines every posting at once.
 FULL_DEDUP_SHARE = 0.5
 
@@ -625,8 +636,9 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
     canonical posting is the earliest by (batch_id, posting_id), so loading batches out of
     order gives the same answer. With dedup off, duplicates are flagged but still analysed.
 
-    Incremental: only the postings changed since the last run (meta.posting_changes) can
-    change a flag, and only within the groups they reach. Examined are the changed postings,
+    Incremental: only the postings normalised or removed since the last run
+    (meta.dedup_pending, written with those changes) can change a flag, and only within the
+    groups they reach. Examined are the changed postings,
     the postings sharing a band (clean.posting_bands) or a dedup key with them, and every
     member of the groups (meta.duplicate_groups) any of those belonged to. No pair links
     an examined posting to one outside that set (pairs among unchanged postings lie within
@@ -634,18 +646,14 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
     rebuild, or one where most postings changed examines every posting.
     """
     _backfill_bands(con)
-    (covered,) = con.execute("SELECT max(changes_through) FROM meta.dedup_runs").fetchone()
-    mode = "full"
-    if covered is not None:
-        (changed, total) = con.execute(
-            """SELECT (SELECT count(*) FROM meta.posting_changes WHERE change_seq > $covered),
-                      (SELECT count(*) FROM clean.postings)""",
-            {"covered": covered},
-        ).fetchone()
-        if changed <= FULL_DEDUP_SHARE * max(total, 1):
-            mode = "incremental"
+    (runs, changed, total) = con.execute(
+        """SELECT (SELECT count(*) FROM meta.dedup_runs),
+                  (SELECT count(*) FROM meta.dedup_pending),
+                  (SELECT count(*) FROM clean.postings)"""
+    ).fetchone()
+    mode = "incremental" if runs and changed <= FULL_DEDUP_SHARE * max(total, 1) else "full"
     if mode == "incremental":
-        _dedup_scope(con, covered)
+        _dedup_scope(con)
         within = "JOIN dedup_scope USING (batch_id, posting_id)"
     else:
         within = ""
@@ -683,7 +691,7 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
                 """DELETE FROM meta.duplicate_groups AS g
                    WHERE EXISTS (SELECT 1 FROM dedup_scope AS s
                                  WHERE s.batch_id = g.batch_id AND s.posting_id = g.posting_id)
-                      OR EXISTS (SELECT 1 FROM dedup_changed AS c
+                      OR EXISTS (SELECT 1 FROM meta.dedup_pending AS c
                                  WHERE c.batch_id = g.batch_id AND c.posting_id = g.posting_id)
                       OR EXISTS (SELECT 1 FROM dedup_groups AS t
                                  WHERE t.canonical_batch_id = g.canonical_batch_id
@@ -701,6 +709,7 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
         (through,) = con.execute(
             "SELECT coalesce(max(change_seq), 0) FROM meta.posting_changes"
         ).fetchone()
+        con.execute("DELETE FROM meta.dedup_pending")
         con.execute(
             "INSERT INTO meta.dedup_runs VALUES (?, ?, ?, ?, now())",
             [through, mode, examined, flags_changed],
@@ -711,33 +720,28 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
         raise
     finally:
         con.unregister("flagged")
-    for table in ("dedup_scope", "dedup_changed", "dedup_groups"):
+    for table in ("dedup_scope", "dedup_groups"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return {"mode": mode, "examined": examined, "flags_changed": flags_changed}
 
 
-def _dedup_scope(con: duckdb.DuckDBPyConnection, covered: int) -> None:
-    """Temp tables for an incremental `assign_duplicates`: dedup_changed (postings changed
-    after change `covered`, removed ones included), dedup_groups (the canonical postings of
-    the groups they reach) and dedup_scope (the existing postings to examine)."""
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE dedup_changed AS
-           SELECT batch_id, posting_id FROM meta.posting_changes WHERE change_seq > $covered""",
-        {"covered": covered},
-    )
+def _dedup_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp tables for an incremental `assign_duplicates`: dedup_groups (the canonical
+    postings of the groups the pending postings reach) and dedup_scope (the existing postings
+    to examine)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE dedup_reached AS
-           SELECT batch_id, posting_id FROM dedup_changed
+           SELECT batch_id, posting_id FROM meta.dedup_pending
            UNION
            SELECT o.batch_id, o.posting_id
            FROM clean.posting_bands AS c
-           JOIN dedup_changed USING (batch_id, posting_id)
+           JOIN meta.dedup_pending USING (batch_id, posting_id)
            JOIN clean.posting_bands AS o
              ON o.title_key = c.title_key AND o.band = c.band AND o.band_hash = c.band_hash
            UNION
            SELECT o.batch_id, o.posting_id
            FROM clean.postings AS c
-           JOIN dedup_changed USING (batch_id, posting_id)
+           JOIN meta.dedup_pending USING (batch_id, posting_id)
            JOIN clean.postings AS o ON o.dedup_key = c.dedup_key"""
     )
     con.execute(
