@@ -200,6 +200,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 BACKFILL_ROWS = {
     # what changed before the pending list existed is unknown: the next pass examines all
     "meta.dedup_pending": "DELETE FROM meta.dedup_runs",
+    # so does a warehouse whose signatures have no band rows yet (the full pass adds them)
+    "clean.posting_bands": "DELETE FROM meta.dedup_runs",
     # every posting already derived counts as changed once (change 0), so incremental models
     # built before the log existed cover it
     "meta.posting_changes": """INSERT INTO meta.posting_changes
@@ -649,7 +651,6 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
     their groups), so its flags are those a run over every posting gives. The first run, a
     rebuild, or one where most postings changed examines every posting.
     """
-    _backfill_bands(con)
     (runs, changed, total) = con.execute(
         """SELECT (SELECT count(*) FROM meta.dedup_runs),
                   (SELECT count(*) FROM meta.dedup_pending),
@@ -660,6 +661,7 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
         _dedup_scope(con)
         within = "JOIN dedup_scope USING (batch_id, posting_id)"
     else:
+        _backfill_bands(con)
         within = ""
     keyed = posting_key(pl.col("batch_id"), pl.col("posting_id")).alias("key")
     keys = con.execute(f"SELECT batch_id, posting_id, dedup_key FROM clean.postings {within}").pl()
@@ -812,8 +814,9 @@ def _write_flags(con: duckdb.DuckDBPyConnection, within: str, dedup: bool) -> in
 
 
 def _backfill_bands(con: duckdb.DuckDBPyConnection) -> None:
-    """Band rows for signatures that have none (a warehouse from before clean.posting_bands;
-    the normalise stage writes them with each signature)."""
+    """Band rows for signatures that have none: a warehouse from before clean.posting_bands
+    (its creation forces a full pass, see BACKFILL_ROWS); the normalise stage writes them
+    with each signature."""
     missing = con.execute(
         """SELECT s.batch_id, s.posting_id, s.title_key, s.signature
            FROM clean.posting_signatures AS s

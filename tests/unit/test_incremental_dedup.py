@@ -143,10 +143,13 @@ def test_incremental_duplicate_flags_equal_a_pass_over_every_posting(con):
     assert found["b1/d"] == ("b0/d", "exact", True)
 
 
-def test_a_warehouse_without_band_rows_gets_them_and_a_full_pass(con):
+def test_a_warehouse_from_before_the_band_rows_gets_them_and_a_full_pass(con):
     load(con, "b1", {"a": ("AI Engineer", text(1)), "a1": ("AI Engineer", text(1, (7,)))})
-    con.execute("DELETE FROM clean.posting_bands")
+    assert warehouse.assign_duplicates(con, dedup=True)["mode"] == "full"
+    load(con, "b2", {"c": ("AI Engineer", text(3))})
+    con.execute("DROP TABLE clean.posting_bands")
+    warehouse.ensure_tables(con)
     run = warehouse.assign_duplicates(con, dedup=True)
     assert run["mode"] == "full"
-    assert con.execute("SELECT count(*) FROM clean.posting_bands").fetchone()[0] == 16
+    assert con.execute("SELECT count(*) FROM clean.posting_bands").fetchone()[0] == 24
     assert flags(con)["b1/a1"][0] == "b1/a"
