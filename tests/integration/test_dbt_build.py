@@ -8,11 +8,8 @@ without responsibilities). The expected mart values were computed by hand from t
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +17,15 @@ import duckdb
 import pytest
 
 from pipeline.warehouse import DDL
-from tests.support import built_tables
+from tests.support import (
+    WAREHOUSE_NAME,
+    built_tables,
+    run_dbt_side_by_side,
+    start_dbt_build,
+)
 
 pytestmark = pytest.mark.integration
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
-
-WAREHOUSE_NAME = "roleprint.duckdb"
 
 B1 = "2026-02-04"
 B2 = "2026-02-27"
@@ -263,47 +261,6 @@ def create_warehouse(path: Path) -> None:
         )
     finally:
         con.close()
-
-
-def start_dbt_build(
-    workdir: Path, *extra_args: str, command: str = "build"
-) -> subprocess.Popen[bytes]:
-    """Start the real `dbt build` (or `command`) of dbt_project/ against
-    `workdir`/roleprint.duckdb.
-
-    Target path, logs, console output (dbt_build.log) and working directory are all inside
-    `workdir`, so parallel runs do not clash. dbt's own debug-level file log is off: it
-    doubles the run time of ~220 nodes.
-    """
-    env = {
-        **os.environ,
-        "ROLEPRINT_DUCKDB_PATH": str(workdir / WAREHOUSE_NAME),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    # The child keeps its own copy of the log file descriptor.
-    with (workdir / "dbt_build.log").open("w") as log:
-        return subprocess.Popen(
-            [
-                str(DBT),
-                command,
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(workdir / "target"),
-                "--log-path",
-                str(workdir / "logs"),
-                "--log-level-file",
-                "none",
-                *extra_args,
-            ],
-            cwd=workdir,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 @dataclass(frozen=True)
@@ -554,23 +511,6 @@ def test_broken_input_fails_build(dbt_builds: dict[str, BuildResult]) -> None:
 
 # --- incremental models ---------------------------------------------------------------------
 B3 = "2026-03-30"
-
-
-def run_dbt_side_by_side(runs: dict[Path, tuple[str, ...]]) -> None:
-    """Run `dbt run` with each workdir's extra arguments, all at once; all must succeed."""
-    processes = {
-        workdir: start_dbt_build(workdir, *args, command="run") for workdir, args in runs.items()
-    }
-    try:
-        for workdir, process in processes.items():
-            process.wait(timeout=240)
-            output = (workdir / "dbt_build.log").read_text()
-            assert process.returncode == 0, output[-3000:]
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
 
 def nightly_changes(warehouse: Path) -> None:

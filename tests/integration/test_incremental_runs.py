@@ -16,9 +16,11 @@ from tests.support import (
     CHANGED_DUTY,
     FIRST_BATCH,
     SECOND_BATCH,
+    WAREHOUSE_NAME,
     TwoBatches,
     built_tables,
     execute,
+    run_dbt_side_by_side,
     warehouse_state,
 )
 
@@ -104,15 +106,12 @@ def test_rebuild_from_raw_redoes_every_posting_and_gives_the_same_marts(
 
 def test_incremental_dbt_models_match_a_full_refresh(two_batches: TwoBatches, tmp_path):
     """The second run's dbt models were built incrementally, from the postings the stages
-    changed (new, replaced, reflagged as reposts); rebuilding them from scratch on a copy
-    gives the same intermediate tables and marts."""
-    copy = copy_of_later(two_batches, tmp_path)
-    result = execute(
-        copy, run_config={"ops": {"roleprint_dbt_models": {"config": {"full_refresh": True}}}}
-    )
-    assert result.success
+    changed (new, replaced, reflagged as reposts); rebuilding them from scratch
+    (`dbt run --full-refresh`) on a copy gives the same intermediate tables and marts."""
+    shutil.copy(two_batches.later.published_path, tmp_path / WAREHOUSE_NAME)
+    run_dbt_side_by_side({tmp_path: ("--full-refresh",)})
     incremental = built_tables(two_batches.later.published_path)
-    from_scratch = built_tables(copy.published_path)
+    from_scratch = built_tables(tmp_path / WAREHOUSE_NAME)
     assert incremental.keys() == from_scratch.keys()
     assert "intermediate.int_responsibilities__labelled" in incremental
     for name, rows in incremental.items():
