@@ -54,7 +54,4 @@ def key_parts(frame: pl.DataFrame, keys: Sequence[str]) -> list[pl.DataFrame]:
 def by_row_slices(fn: Callable[[pl.DataFrame], pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
     """`fn(frame)` for a row-wise `fn` (each output row depends on its own input row only),
     computed on slices in threads; the same rows in the same order."""
-    parts = row_slices(frame)
-    if len(parts) == 1:
-        return fn(frame)
-    return pl.concat(map_in_threads(fn, parts), how="vertical")
+    return pl.concat(map_in_threads(fn, row_slices(frame)), how="vertical")
