@@ -65,15 +65,19 @@ leading_words as (
 
 ),
 
--- an item's distinct words: deduplicated within each item's list (a group-by over every
--- word of every item costs several times more)
+-- an item's distinct words (runs of 4 or more letters), listed once per changed posting by
+-- int_responsibilities__words
 words as (
 
     select
-        category,
-        item_number,
-        unnest(list_distinct({{ roleprint.word_list('text_key') }})) as word
+        candidates.category,
+        candidates.item_number,
+        unnest(item_words.words) as word
     from candidates
+    inner join {{ ref('int_responsibilities__words') }} as item_words
+        on candidates.batch_id = item_words.batch_id
+        and candidates.posting_id = item_words.posting_id
+        and candidates.position = item_words.position
 
 ),
 

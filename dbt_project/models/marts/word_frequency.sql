@@ -8,8 +8,19 @@
 -- Rows: the var('word_frequency_top_n') words with the highest token_count, plus every stem
 -- of var('word_frequency_stems').
 
+-- depends_on: {{ ref('int_responsibilities__analysed') }} (texts, for a stem with whitespace)
+
 {%- set top_n = var('word_frequency_top_n') %}
 {%- set stems = var('word_frequency_stems') %}
+{#- A stem without whitespace can only occur inside one whitespace-separated token; one with
+    whitespace is looked for in the whole texts. -#}
+{%- set spaced_stems = [] %}
+{%- for stem in stems %}
+{%- set parts = (stem | lower).split() %}
+{%- if parts | length > 1 or parts | join(' ') != (stem | lower) %}
+{%- do spaced_stems.append(stem | lower) %}
+{%- endif %}
+{%- endfor %}
 
 with
 
@@ -18,17 +29,18 @@ responsibilities as (
     select
         -- a number per responsibility, only to count distinct responsibilities below
         row_number() over () as responsibility_number,
-        lower(responsibility_text) as text_lower
-    from {{ ref('int_responsibilities__analysed') }}
+        tokens
+    from {{ ref('int_responsibilities__words') }}
 
 ),
 
--- split once, read by the token counts and by the substring counts
+-- the lists of int_responsibilities__words (split once per changed posting) as rows, read
+-- by the token counts and by the substring counts
 tokens as materialized (
 
     select
         responsibility_number,
-        unnest({{ split_whitespace('text_lower') }}) as token
+        unnest(tokens) as token
     from responsibilities
 
 ),
@@ -57,13 +69,17 @@ stems as (
 
     {%- if stems | length > 0 %}
     {%- for stem in stems %}
-    select {{ dbt.string_literal(stem | lower) }} as word
+    select
+        {{ dbt.string_literal(stem | lower) }} as word,
+        {{ 'true' if (stem | lower) in spaced_stems else 'false' }} as has_whitespace
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
     {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as word
+    select
+        cast(null as {{ dbt.type_string() }}) as word,
+        false as has_whitespace
     where 1 = 0
     {%- endif %}
 
@@ -74,25 +90,37 @@ words as (
     select
         word,
         {{ dbt.bool_or('is_top_token') }} as is_top_token,
-        {{ dbt.bool_or('is_stem') }} as is_stem
+        {{ dbt.bool_or('is_stem') }} as is_stem,
+        {{ dbt.bool_or('has_whitespace') }} as has_whitespace
     from (
-        select word, true as is_top_token, false as is_stem
+        select word, true as is_top_token, false as is_stem, false as has_whitespace
         from top_tokens
         where token_position <= {{ top_n }}
 
         union all
 
-        select word, false as is_top_token, true as is_stem
+        select word, false as is_top_token, true as is_stem, has_whitespace
         from stems
     ) as selected
     group by word
 
 ),
 
--- A word without whitespace can only occur inside one whitespace-separated token, so the
--- substring test runs on the distinct tokens instead of on every responsibility (words x
--- responsibilities grows with the square of the data); a word with whitespace (a
--- configured stem) is tested on the texts themselves.
+-- Responsibilities containing a word without whitespace: the word is inside one of their
+-- tokens. Each such word gets a bit (word_number % 64) in a 64-bit lane (word_number // 64);
+-- a token's mask has the bits of the words it contains, a responsibility's mask is the OR of
+-- its tokens' masks, and a word's count is the number of responsibility masks with its bit
+-- set. No distinct over (word, responsibility) pairs, whose number grows with the data.
+token_words as (
+
+    select
+        word,
+        row_number() over (order by word) - 1 as word_number
+    from words
+    where not has_whitespace
+
+),
+
 distinct_tokens as (
 
     select distinct token
@@ -100,40 +128,84 @@ distinct_tokens as (
 
 ),
 
-word_tokens as (
+token_masks as (
 
     select
-        words.word,
-        distinct_tokens.token
-    from words
-    inner join distinct_tokens
-        on {{ dbt.position('words.word', 'distinct_tokens.token') }} > 0
+        distinct_tokens.token,
+        token_words.word_number // 64 as lane,
+        bit_or(cast(1 as ubigint) << cast(token_words.word_number % 64 as ubigint)) as mask
+    from distinct_tokens
+    inner join token_words
+        on {{ dbt.position('token_words.word', 'distinct_tokens.token') }} > 0
+    group by distinct_tokens.token, token_words.word_number // 64
+
+),
+
+responsibility_masks as (
+
+    select
+        tokens.responsibility_number,
+        token_masks.lane,
+        bit_or(token_masks.mask) as mask
+    from tokens
+    inner join token_masks
+        on tokens.token = token_masks.token
+    group by tokens.responsibility_number, token_masks.lane
+
+),
+
+-- responsibilities with the same mask counted together, then each mask's bits
+mask_counts as (
+
+    select
+        lane,
+        mask,
+        count(*) as responsibilities
+    from responsibility_masks
+    group by lane, mask
+
+),
+
+bit_counts as (
+
+    select
+        mask_counts.lane,
+        bits.bit,
+        sum(mask_counts.responsibilities) as responsibilities
+    from mask_counts
+    cross join range(64) as bits(bit)
+    where (mask_counts.mask >> bits.bit) & 1 = 1
+    group by mask_counts.lane, bits.bit
 
 ),
 
 containing as (
 
     select
-        words.word,
-        count(distinct tokens.responsibility_number) as responsibilities_containing
-    from words
-    left join word_tokens
-        on words.word = word_tokens.word
-    left join tokens
-        on word_tokens.token = tokens.token
-    where not regexp_matches(words.word, {{ roleprint.whitespace_pattern() }})
-    group by words.word
+        token_words.word,
+        coalesce(bit_counts.responsibilities, 0) as responsibilities_containing
+    from token_words
+    left join bit_counts
+        on token_words.word_number // 64 = bit_counts.lane
+        and token_words.word_number % 64 = bit_counts.bit
+
+    {%- if spaced_stems | length > 0 %}
 
     union all
 
+    -- a word with whitespace (a configured stem), tested on the texts themselves
     select
         words.word,
-        count(responsibilities.text_lower) as responsibilities_containing
+        count(texts.text_lower) as responsibilities_containing
     from words
-    left join responsibilities
-        on {{ dbt.position('words.word', 'responsibilities.text_lower') }} > 0
-    where regexp_matches(words.word, {{ roleprint.whitespace_pattern() }})
+    left join (
+        select lower(responsibility_text) as text_lower
+        from {{ ref('int_responsibilities__analysed') }}
+    ) as texts
+        on {{ dbt.position('words.word', 'texts.text_lower') }} > 0
+    where words.has_whitespace
     group by words.word
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,55 @@
+-- The words of each responsibility of an analysed posting, split once per changed posting
+-- and stored as lists, so that word_frequency and representative_responsibilities aggregate
+-- lists on every run instead of running a regular expression over every text.
+-- Incremental by posting (macros/incremental_by_posting.sql): same rows and keys as
+-- int_responsibilities__analysed.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_changed_postings',
+        on_schema_change='fail'
+    )
+}}
+
+with
+
+changed as (
+
+    {{ changed_postings() }}
+
+),
+
+responsibilities as (
+
+    {{ rows_of_changed_postings(ref('int_responsibilities__analysed'), 'analysed') }}
+
+),
+
+lowered as (
+
+    select
+        batch_id,
+        posting_id,
+        position,
+        lower(responsibility_text) as text_lower
+    from responsibilities
+
+)
+
+select
+    lowered.batch_id,
+    lowered.posting_id,
+    lowered.position,
+    -- whitespace tokens like Python's str.split(): punctuation kept, no empty tokens
+    list_filter({{ split_whitespace('lowered.text_lower') }}, token -> token <> '') as tokens,
+    -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
+    -- distinct was computed)
+    list_sort(list_distinct({{ word_list('lowered.text_lower') }})) as words,
+    changed.change_seq
+
+from lowered
+
+inner join changed
+    on lowered.batch_id = changed.batch_id
+    and lowered.posting_id = changed.posting_id
