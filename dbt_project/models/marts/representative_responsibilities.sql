@@ -29,7 +29,9 @@
 
 with
 
--- materialised: its item numbers must be the same wherever it is read
+-- materialised: its item numbers must be the same wherever it is read. Without the text
+-- as extracted (read back for the chosen examples only), so the windows below move one copy
+-- of each text, not two.
 candidates as materialized (
 
     select
@@ -40,12 +42,19 @@ candidates as materialized (
         batch_id,
         posting_id,
         position,
-        responsibility_text,
         primary_score as label_score,
-        lower(trim(responsibility_text)) as text_key,
-        {{ dbt.length('responsibility_text') }} as text_length
-    from {{ ref('int_responsibilities__analysed') }}
-    where primary_category is not null
+        text_key,
+        regexp_extract(text_key, '^[a-z]+') as leading_word,
+        not regexp_matches(text_key, '\b(you|your|yours|we|our|ours|us)\b') as is_plain_duty,
+        text_length
+    from (
+        select
+            *,
+            lower(trim(responsibility_text)) as text_key,
+            {{ dbt.length('responsibility_text') }} as text_length
+        from {{ ref('int_responsibilities__analysed') }}
+        where primary_category is not null
+    ) as analysed
 
 ),
 
@@ -54,10 +63,10 @@ leading_words as (
     select leading_word
     from (
         select
-            regexp_extract(text_key, '^[a-z]+') as leading_word,
+            leading_word,
             count(*) as items
         from candidates
-        group by 1
+        group by leading_word
     )
     where leading_word <> '' and items >= 2
     order by items desc, leading_word
@@ -124,10 +133,7 @@ scored as (
         coalesce(typicality.typicality, 0) as typicality,
         candidates.text_length between {{ min_length }} and {{ max_length }}
             as is_preferred_length,
-        not regexp_matches(
-            candidates.text_key, '\b(you|your|yours|we|our|ours|us)\b'
-        ) as is_plain_duty,
-        regexp_extract(candidates.text_key, '^[a-z]+') in (
+        candidates.leading_word in (
             select leading_word from leading_words
         ) as is_duty_start
     from candidates
@@ -201,6 +207,14 @@ ranked as (
 
 ),
 
+examples as (
+
+    select *
+    from ranked
+    where example_rank <= {{ per_category }}
+
+),
+
 categories as (
 
     select * from {{ ref('stg_roleprint__taxonomy_categories') }}
@@ -208,26 +222,30 @@ categories as (
 )
 
 select
-    ranked.category,
+    examples.category,
     categories.category_name,
-    ranked.example_rank,
-    ranked.responsibility_text,
-    nullif(ranked.subpattern_group, '') as subpattern,
-    ranked.label_score,
-    ranked.typicality,
-    ranked.is_plain_duty,
-    ranked.is_duty_start,
-    ranked.quality_tier,
-    ranked.text_length,
-    ranked.is_preferred_length,
-    ranked.occurrences,
-    ranked.batch_id,
-    ranked.posting_id,
-    ranked.position
+    examples.example_rank,
+    texts.responsibility_text,
+    nullif(examples.subpattern_group, '') as subpattern,
+    examples.label_score,
+    examples.typicality,
+    examples.is_plain_duty,
+    examples.is_duty_start,
+    examples.quality_tier,
+    examples.text_length,
+    examples.is_preferred_length,
+    examples.occurrences,
+    examples.batch_id,
+    examples.posting_id,
+    examples.position
 
-from ranked
+from examples
+
+-- the text as extracted, read back for the chosen examples only
+inner join {{ ref('int_responsibilities__analysed') }} as texts
+    on examples.batch_id = texts.batch_id
+    and examples.posting_id = texts.posting_id
+    and examples.position = texts.position
 
 left join categories
-    on ranked.category = categories.category
-
-where ranked.example_rank <= {{ per_category }}
+    on examples.category = categories.category
