@@ -11,7 +11,7 @@ Importing this package is cheap; Great Expectations is imported on the first ``r
 """
 
 from data_quality.results import FailedExpectation, SuiteResult
-from data_quality.runner import run_suite
+from data_quality.runner import run_suite, run_suite_by_parts
 from data_quality.suites import SUITE_NAMES
 
-__all__ = ["SUITE_NAMES", "FailedExpectation", "SuiteResult", "run_suite"]
+__all__ = ["SUITE_NAMES", "FailedExpectation", "SuiteResult", "run_suite", "run_suite_by_parts"]

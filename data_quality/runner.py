@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from data_quality.results import SAMPLE_SIZE, FailedExpectation, SuiteResult, json_safe
-from data_quality.suites import Check, Where, build_suite, render_where
+from data_quality.suites import Check, Where, build_suite, render_where, splits_by_posting
 
 # Must be set before great_expectations is imported (it reads the variable at context creation).
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -136,6 +137,51 @@ def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
         evaluated=len(checks),
         failed=tuple(failed),
         row_count=row_count,
+    )
+
+
+def run_suite_by_parts(suite: str, parts: Iterable[Any], **params: Any) -> SuiteResult:
+    """Validate a large frame given as ``parts`` (pandas or polars frames, each holding every
+    row of the postings it holds), one part at a time, and add the results up: the result of
+    validating all the rows at once, with the memory of one part. Only for suites whose
+    checks split by posting (`suites.splits_by_posting`); raises ValueError otherwise.
+
+    A failure's unexpected rows are counted over every part; its samples (values and rows)
+    are the first parts' up to SAMPLE_SIZE. With no part at all, the suite runs on none."""
+    if not splits_by_posting(build_suite(suite, **params)):
+        raise ValueError(f"suite {suite!r} has checks of the whole frame: it cannot run by parts")
+    results = [run_suite(suite, part, **params) for part in parts]
+    if not results:
+        raise ValueError("run_suite_by_parts: no part to validate")
+    return merge_results(results)
+
+
+def merge_results(results: list[SuiteResult]) -> SuiteResult:
+    """One SuiteResult for the same suite run on several disjoint parts of a frame."""
+    merged: dict[tuple, FailedExpectation] = {}
+    for result in results:
+        for failure in result.failed:
+            key = (failure.expectation, failure.description, repr(failure.kwargs))
+            seen = merged.get(key)
+            merged[key] = failure if seen is None else _add_failures(seen, failure)
+    failed = tuple(merged.values())
+    return SuiteResult(
+        suite=results[0].suite,
+        success=not any(f.blocking for f in failed),
+        evaluated=results[0].evaluated,
+        failed=failed,
+        row_count=sum(r.row_count for r in results),
+    )
+
+
+def _add_failures(a: FailedExpectation, b: FailedExpectation) -> FailedExpectation:
+    counts = [c for c in (a.unexpected_count, b.unexpected_count) if c is not None]
+    return replace(
+        a,
+        unexpected_count=sum(counts) if counts else None,
+        unexpected_sample=(list(a.unexpected_sample) + list(b.unexpected_sample))[:SAMPLE_SIZE],
+        sample_rows=(list(a.sample_rows) + list(b.sample_rows))[:SAMPLE_SIZE],
+        error=a.error if a.error is not None else b.error,
     )
 
 

@@ -58,6 +58,8 @@ class Check:
     where: Where | None = None  # only rows matching this condition are checked
     derive: Derive | None = field(default=None, compare=False)  # fills kwargs["column"]
     derive_reads: tuple[str, ...] = ()  # source columns the derivation reads
+    # the derivation's value for a row depends only on the rows of the same posting
+    derive_per_posting: bool = False
 
     @property
     def reads(self) -> set[str]:
@@ -256,10 +258,13 @@ def derived_null(
     column: str,
     description: str,
     blocking: bool = True,
+    per_posting: bool = False,
 ) -> Check:
     """Fails on every row where ``derive(df)`` is non-null; the sample shows those values.
 
-    ``reads``: the columns ``derive`` uses; ``column``: the column reported on failure.
+    ``reads``: the columns ``derive`` uses; ``column``: the column reported on failure;
+    ``per_posting``: ``derive``'s value for a row depends only on the rows of its posting
+    (batch_id, posting_id), so the suite can validate postings in separate parts.
     """
     return Check(
         "expect_column_values_to_be_null",
@@ -269,7 +274,43 @@ def derived_null(
         column=column,
         derive=derive,
         derive_reads=tuple(reads),
+        derive_per_posting=per_posting,
     )
+
+
+POSTING_KEY = ("batch_id", "posting_id")
+# Expectations whose verdict on a row depends on that row alone (with no `mostly`, which
+# is a share of the whole frame).
+_ROW_LEVEL = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_values_to_be_in_type_list",
+    }
+)
+
+
+def splits_by_posting(checks: Sequence[Check]) -> bool:
+    """True when validating the rows of each posting apart (every posting's rows in one
+    part) and adding the failures up gives what validating all the rows at once gives: every
+    check is row-level without `mostly`, a uniqueness whose columns include the posting key,
+    or a derivation declared per posting. Row counts, column sets and distinct-value sets
+    are properties of the whole frame and do not split."""
+
+    def splits(check: Check) -> bool:
+        if "mostly" in check.kwargs:
+            return False
+        if check.derive is not None and not check.derive_per_posting:
+            return False
+        if check.expectation == "expect_compound_columns_to_be_unique":
+            return set(POSTING_KEY) <= set(check.kwargs["column_list"])
+        return check.expectation in _ROW_LEVEL
+
+    return all(splits(check) for check in checks)
 
 
 def _fmt(value: Any) -> str:
@@ -437,6 +478,7 @@ def responsibility_labels(*, categories: Sequence[str]) -> list[Check]:
             "_dq_missing_primary",
             _responsibility_without_primary,
             reads=(*_RESPONSIBILITY_KEY, "rank"),
+            per_posting=True,  # grouped by responsibility, within its posting
             column="rank",
             description="every (batch_id, posting_id, position) has a rank-1 row",
         ),

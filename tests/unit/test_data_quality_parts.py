@@ -1,0 +1,140 @@
+"""Large per-run tables are validated in parts of whole postings: the parts' results added up
+equal one validation of every row, and only suites whose checks split by posting may split."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from data_quality import run_suite, run_suite_by_parts
+from data_quality.suites import (
+    build_suite,
+    in_set,
+    not_null,
+    row_count_at_least,
+    splits_by_posting,
+    unique_together,
+)
+from pipeline.assets.checks import validate_rows
+
+CATEGORIES = ["evaluation", "agents", "other"]
+
+
+def labels(postings: int, broken: dict[int, str]) -> pd.DataFrame:
+    """Two responsibilities per posting, two labels each; `broken[posting]` names a defect
+    of that posting: "category" (unknown id), "primary" (no rank-1 row), "duplicate" (the
+    same category twice)."""
+    rows = []
+    for p in range(postings):
+        defect = broken.get(p)
+        for position in range(2):
+            first, second = "evaluation", "agents"
+            if defect == "category" and position == 0:
+                second = "vibes"
+            if defect == "duplicate" and position == 1:
+                second = "evaluation"
+            ranks = (2, 3) if defect == "primary" and position == 0 else (1, 2)
+            for category, rank in zip((first, second), ranks, strict=True):
+                rows.append(
+                    {
+                        "batch_id": "b1" if p % 2 else "b2",
+                        "posting_id": f"p{p:03d}",
+                        "position": position,
+                        "category": category,
+                        "subpattern": None,
+                        "rank": rank,
+                        "score": 0.7,
+                        "classifier": "rules:test",
+                        "evidence": "",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def parts_by_posting(frame: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    part = frame["posting_id"].str[1:].astype(int) % n
+    return [frame[part == k].reset_index(drop=True) for k in range(n)]
+
+
+def comparable(result) -> tuple:
+    return (
+        result.success,
+        result.row_count,
+        sorted((f.expectation, f.description, f.unexpected_count) for f in result.failed),
+    )
+
+
+def test_stage_suites_of_the_large_tables_split_by_posting():
+    assert splits_by_posting(build_suite("responsibilities"))
+    assert splits_by_posting(build_suite("responsibility_labels", categories=CATEGORIES))
+    # a row count is a property of the whole frame
+    assert not splits_by_posting(build_suite("raw_postings"))
+
+
+@pytest.mark.parametrize(
+    ("check", "splits"),
+    [
+        (not_null("text"), True),
+        (in_set("rank", (1, 2, 3)), True),
+        (unique_together("batch_id", "posting_id", "position"), True),
+        (unique_together("batch_id", "position"), False),  # may span postings
+        (not_null("text", mostly=0.9), False),  # a share of every row
+        (row_count_at_least(1), False),
+    ],
+)
+def test_which_checks_split_by_posting(check, splits):
+    assert splits_by_posting([check]) is splits
+
+
+def test_parts_added_up_equal_one_validation_of_every_row():
+    frame = labels(40, {3: "category", 4: "primary", 17: "duplicate", 26: "category"})
+    whole = run_suite("responsibility_labels", frame, categories=CATEGORIES)
+    by_parts = run_suite_by_parts(
+        "responsibility_labels", parts_by_posting(frame, 3), categories=CATEGORIES
+    )
+    assert not whole.success
+    assert comparable(by_parts) == comparable(whole)
+    unknown = next(f for f in by_parts.failed if f.expectation.endswith("to_be_in_set"))
+    assert unknown.unexpected_count == 2 and unknown.unexpected_sample == ["vibes", "vibes"]
+    assert {row["posting_id"] for row in unknown.sample_rows} == {"p003", "p026"}
+
+
+def test_valid_parts_pass_and_count_every_row():
+    frame = labels(10, {})
+    result = run_suite_by_parts(
+        "responsibility_labels", parts_by_posting(frame, 4), categories=CATEGORIES
+    )
+    assert result.success and not result.failed and result.row_count == len(frame) == 40
+
+
+def test_a_suite_with_whole_frame_checks_refuses_to_run_by_parts():
+    with pytest.raises(ValueError, match="cannot run by parts"):
+        run_suite_by_parts("raw_postings", [pd.DataFrame()])
+
+
+def test_validate_rows_in_parts_from_duckdb_equals_at_once(tmp_path, monkeypatch):
+    seen: list[int] = []
+
+    def counting(suite, parts, **params):
+        parts = list(parts)
+        seen.extend(len(part) for part in parts)
+        return run_suite_by_parts(suite, parts, **params)
+
+    monkeypatch.setattr("pipeline.assets.checks.run_suite_by_parts", counting)
+    frame = labels(30, {5: "primary", 12: "duplicate", 21: "category"})
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE labels AS SELECT * FROM frame")
+    sql, args = "SELECT * FROM labels WHERE batch_id IN (?, ?)", ["b1", "b2"]
+    params = {"categories": CATEGORIES}
+    rows = len(frame)
+    at_once = validate_rows(con, "responsibility_labels", sql, args, params, rows)
+    in_parts = validate_rows(con, "responsibility_labels", sql, args, params, rows, part_rows=25)
+    assert not at_once.success
+    assert comparable(in_parts) == comparable(at_once)
+    # 120 rows in 5 parts of whole postings (4 rows each), every row in one of them
+    assert len(seen) == 5 and sum(seen) == rows and all(n % 4 == 0 for n in seen)
+    # the staging table is gone
+    assert not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_rows_by_part'"
+    ).fetchone()[0]
