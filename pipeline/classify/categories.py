@@ -273,24 +273,20 @@ def _example_similarity(base: pl.DataFrame, index: _ExampleIndex) -> pl.DataFram
     terms to the category's profile (0.0 when they share no term), in ``base``'s row order.
     Terms unknown to every profile count in the row's norm with the highest idf.
 
-    The product of the rows' known terms with the profiles' dense (terms x categories)
-    weights is summed per row with ``np.bincount``: no join that repeats every term once
-    per category sharing it, and a summation order fixed by the input order."""
-    doc = (
-        _terms(base.lazy(), _ROW)
-        .join(index.idf.lazy(), on="term", how="left")
-        .select(
-            _ROW,
-            "__tid",
-            pl.col("__idf").fill_null(index.oov_idf).alias("__idf"),
-        )
-        .with_columns((pl.col("__idf") ** 2).sum().over(_ROW).sqrt().alias("__dnorm"))
-        .filter(pl.col("__tid").is_not_null())
-        .select(_ROW, "__tid", (pl.col("__idf") / pl.col("__dnorm")).alias("__x"))
-        .collect()
-    )
-    rows = doc[_ROW].to_numpy().astype(np.int64)
-    share = index.weights[doc["__tid"].to_numpy()] * doc["__x"].to_numpy()[:, None]
+    The terms are those of ``_terms`` (stemmed unigrams and bigrams of the tokens left after
+    the stopwords, never across a clause separator), worked out on integer codes: each
+    distinct token is stemmed once, each distinct stem numbered, a bigram is the pair of its
+    stems' numbers, and a row's distinct terms come from one sort of (row, term) codes. The
+    product of the rows' known terms with the profiles' dense (terms x categories) weights is
+    summed per row with ``np.bincount``: no string is built per term and no join repeats a
+    term once per category sharing it."""
+    terms = _row_terms(base, index)
+    rows, tids, idf = terms.rows, terms.tids, terms.idf
+    norm = np.sqrt(np.bincount(rows, idf * idf, minlength=base.height))
+    known = tids >= 0
+    rows, tids = rows[known], tids[known]
+    x = idf[known] / norm[rows]
+    share = index.weights[tids] * x[:, None]
     return pl.DataFrame(
         {
             # rounded so that float noise in the sum cannot change a label
@@ -298,6 +294,98 @@ def _example_similarity(base: pl.DataFrame, index: _ExampleIndex) -> pl.DataFram
             for j, ci in enumerate(index.categories)
         }
     )
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending (a sort and a neighbour test: numpy's hash-based
+    ``np.unique`` took several times longer on millions of int64 codes)."""
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+@dataclass(frozen=True)
+class _RowTerms:
+    """Every distinct (row, term) of a batch: the row, the term's row in the profiles'
+    weights (-1 when no profile has it) and its idf (the out-of-vocabulary idf if unknown)."""
+
+    rows: np.ndarray
+    tids: np.ndarray
+    idf: np.ndarray
+
+
+def _row_terms(base: pl.DataFrame, index: _ExampleIndex) -> _RowTerms:
+    tokens = (
+        base.select(_ROW, __tok=pl.col(_TEXT).str.split(" "))
+        .explode("__tok")
+        .filter(pl.col("__tok").is_not_null() & (pl.col("__tok") != ""))
+        .filter(~pl.col("__tok").is_in(list(_STOPWORDS)))
+    )
+    # each distinct token stemmed once, each distinct stem numbered (in stem order)
+    vocabulary = (
+        tokens.select("__tok")
+        .unique()
+        .with_columns(__stem=pl.col("__tok").str.replace(_STEM, "${1}"))
+    )
+    stems = vocabulary.select("__stem").unique().sort("__stem").with_row_index("__sid")
+    coded = tokens.join(
+        vocabulary.join(stems, on="__stem").select("__tok", "__sid"),
+        on="__tok",
+        how="left",
+        maintain_order="left",
+    )
+    rows = coded[_ROW].to_numpy().astype(np.int64)
+    sids = coded["__sid"].to_numpy().astype(np.int64)
+    n_stems = max(stems.height, 1)
+    separator = stems.filter(pl.col("__stem").str.contains(",", literal=True))["__sid"]
+    is_separator = np.zeros(n_stems, dtype=bool)
+    is_separator[separator.to_numpy()] = True
+
+    # unigrams: stems other than the clause separator; bigrams: two consecutive stems of a
+    # row, neither a separator, coded as first * n_stems + second (after every unigram code)
+    unigram = ~is_separator[sids]
+    pair = (rows[:-1] == rows[1:]) & unigram[:-1] & unigram[1:]
+    term_rows = np.concatenate([rows[unigram], rows[:-1][pair]])
+    codes = np.concatenate([sids[unigram], n_stems + sids[:-1][pair] * n_stems + sids[1:][pair]])
+    span = n_stems + n_stems * n_stems
+    distinct = _sorted_unique(term_rows * span + codes)
+    term_rows, codes = distinct // span, distinct % span
+
+    # the profiles' terms in the same codes: a unigram is its stem's number, a bigram the
+    # pair of its stems' numbers (terms with a stem this batch does not have cannot occur)
+    known = index.idf.with_columns(__parts=pl.col("term").str.split(" ")).with_columns(
+        __first=pl.col("__parts").list.get(0),
+        __second=pl.col("__parts").list.get(1, null_on_oob=True),
+    )
+    sid_of = stems.rename({"__stem": "__first", "__sid": "__a"})
+    known = known.join(sid_of, on="__first").join(
+        sid_of.rename({"__first": "__second", "__a": "__b"}), on="__second", how="left"
+    )
+    known_codes = np.where(
+        known["__second"].is_null().to_numpy(),
+        known["__a"].to_numpy().astype(np.int64),
+        n_stems
+        + known["__a"].to_numpy().astype(np.int64) * n_stems
+        + known["__b"].fill_null(0).to_numpy().astype(np.int64),
+    )
+    keep = known["__second"].is_null().to_numpy() | known["__b"].is_not_null().to_numpy()
+    order = np.argsort(known_codes[keep], kind="stable")
+    sorted_codes = known_codes[keep][order]
+    sorted_tids = known["__tid"].to_numpy().astype(np.int64)[keep][order]
+    sorted_idf = known["__idf"].to_numpy()[keep][order]
+
+    at = np.searchsorted(sorted_codes, codes)
+    found = at < len(sorted_codes)
+    found[found] = sorted_codes[at[found]] == codes[found]
+    tids = np.full(len(codes), -1, dtype=np.int64)
+    idf = np.full(len(codes), index.oov_idf, dtype=np.float64)
+    tids[found] = sorted_tids[at[found]]
+    idf[found] = sorted_idf[at[found]]
+    return _RowTerms(term_rows, tids, idf)
 
 
 @dataclass

@@ -639,3 +639,49 @@ def test_third_label_threshold_is_a_parameter(taxonomy):
     tops = strict.group_by("position").agg(pl.col("score").max().alias("top"))
     joined = strict.join(tops, on="position")
     assert (joined["score"] >= 0.9 * joined["top"] - 1e-9).all()
+
+
+def _similarity_by_definition(text: str, taxonomy) -> dict[int, float]:
+    """The example similarity of one text, computed term by term in plain Python from the
+    definition (stopwords dropped, tokens stemmed, unigrams and bigrams never across a clause
+    separator, idf weights, cosine with each profile)."""
+    import math
+    import re
+
+    from pipeline.classify import categories as c
+
+    index = c._example_index(taxonomy)
+    normalised = pl.DataFrame({"t": [text]}).select(c.normalize_text_expr("t")).item()
+    tokens = [t for t in normalised.split(" ") if t and t not in c._STOPWORDS]
+    stems = [re.sub(c._STEM, r"\1", t) for t in tokens]
+    terms = {s for s in stems if "," not in s}
+    terms |= {f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False) if "," not in a + b}
+    idf = dict(zip(index.idf["term"], index.idf["__idf"], strict=True))
+    tid = dict(zip(index.idf["term"], index.idf["__tid"], strict=True))
+    norm = math.sqrt(sum(idf.get(t, index.oov_idf) ** 2 for t in terms))
+    return {
+        ci: round(sum(idf[t] / norm * index.weights[tid[t], j] for t in terms if t in idf), 6)
+        for j, ci in enumerate(index.categories)
+    }
+
+
+def test_example_similarity_follows_its_definition(taxonomy):
+    from pipeline.classify import categories as c
+
+    texts = [
+        "Deploy and monitor LLM-powered services in production, with evaluation datasets",
+        "Collaborate with product managers; translate customer needs into AI features",
+        "Fine-tune open-source models on our own GPUs and build retrieval pipelines",
+        "the and of",  # stopwords only: no term
+        "",
+    ]
+    base = pl.DataFrame({"text": texts}).select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(c._ROW),
+        c.normalize_text_expr("text").alias(c._TEXT),
+    )
+    sims = c._example_similarity(base, c._example_index(taxonomy))
+    for row, text in enumerate(texts):
+        expected = _similarity_by_definition(text, taxonomy)
+        got = {ci: sims[f"__xs{ci}"][row] for ci in expected}
+        assert got == pytest.approx(expected, abs=2e-6), text
+    assert any(v > 0 for v in _similarity_by_definition(texts[0], taxonomy).values())
