@@ -6,6 +6,7 @@ content replaces the old version (which moves to raw.superseded_postings).
 """
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -98,28 +99,50 @@ def ingest(
             "since they were last read (skipped)"
         )
         known = known_postings(con, batch_id, [(f.source, str(f.path)) for f in to_read])
-        # postings go to a staging table in chunks as they are read: memory stays bounded
+        # postings go to a staging table in chunks as they are read: memory stays bounded.
+        # A thread stages them: DuckDB releases the GIL while it inserts, so the next chunk
+        # is read meanwhile; a chunk waits for the one before, so at most two are held.
         start_staging(con)
+        # One transaction for all the chunks: committed one by one, each ~100 MB insert
+        # triggers a checkpoint whose cost grows with the table (the ingest's superlinear
+        # part: 6 s of staging at 100k postings, 29 s at 300k). A failed ingest rolls back
+        # to the empty staging table, which the next one drops anyway.
+        con.execute("BEGIN TRANSACTION")
         staged = 0
+        pending: Future | None = None
 
-        def sink(frame: pl.DataFrame) -> None:
-            nonlocal staged
+        def wait_for_staging() -> None:
+            nonlocal staged, pending
+            if pending is not None:
+                staged += pending.result()
+                pending = None
+                context.log.info(f"ingest: {staged:,} postings read and staged")
+
+        def stage(frame: pl.DataFrame) -> int:
             stage_rows(con, frame)
-            staged += frame.height
-            context.log.info(f"ingest: {staged:,} postings read and staged")
+            return frame.height
 
-        result = ingest_sources(
-            settings.sources,
-            batch_id,
-            now,
-            progress=context.log.info,
-            field_maps=field_maps,
-            files=to_read,
-            known=known,
-            run_id=context.run_id,
-            rules=rules,
-            sink=sink,
-        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging") as stager:
+
+            def sink(frame: pl.DataFrame) -> None:
+                nonlocal pending
+                wait_for_staging()
+                pending = stager.submit(stage, frame)
+
+            result = ingest_sources(
+                settings.sources,
+                batch_id,
+                now,
+                progress=context.log.info,
+                field_maps=field_maps,
+                files=to_read,
+                known=known,
+                run_id=context.run_id,
+                rules=rules,
+                sink=sink,
+            )
+            wait_for_staging()
+        con.execute("COMMIT")
     totals = result.totals()
     run = pl.DataFrame(
         [

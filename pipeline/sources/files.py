@@ -103,6 +103,9 @@ def _records_from_document(uri: str, value: Any, raw_text: str) -> Iterator[RawR
                 break
     if isinstance(value, list):
         for index, item in enumerate(value):
+            if isinstance(item, dict):  # the usual case: no excerpt needed (nor dumped)
+                yield RawRecord(uri, f"item {index}", data=item)
+                continue
             yield _from_value(
                 uri, f"item {index}", item, json.dumps(item, default=str)[:EXCERPT_CHARS]
             )
