@@ -28,28 +28,27 @@ responsibilities as (
 
 lowered as (
 
+    -- change_seq: the analysed row's, which is its posting's current number (the row was
+    -- rebuilt at or after the posting's last change)
     select
         batch_id,
         posting_id,
         position,
-        lower(responsibility_text) as text_lower
+        lower(responsibility_text) as text_lower,
+        change_seq
     from responsibilities
 
 )
 
 select
-    lowered.batch_id,
-    lowered.posting_id,
-    lowered.position,
+    batch_id,
+    posting_id,
+    position,
     -- whitespace tokens like Python's str.split(): punctuation kept, no empty tokens
-    list_filter({{ split_whitespace('lowered.text_lower') }}, token -> token <> '') as tokens,
+    list_filter({{ split_whitespace('text_lower') }}, token -> token <> '') as tokens,
     -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
     -- distinct was computed)
-    list_sort(list_distinct({{ word_list('lowered.text_lower') }})) as words,
-    changed.change_seq
+    list_sort(list_distinct({{ word_list('text_lower') }})) as words,
+    change_seq
 
 from lowered
-
-inner join changed
-    on lowered.batch_id = changed.batch_id
-    and lowered.posting_id = changed.posting_id
