@@ -1,7 +1,7 @@
 """Duplicate postings: exact (same normalised description) and near (a repost with small edits).
 
 Near duplicates are found with MinHash over word 3-shingles and locality-sensitive hashing,
-in Polars expressions (and one numpy reduction, the per-bucket minimum):
+in Polars expressions (and numpy for the per-bucket minimum and the signatures' estimate):
 
 - shingles: the posting's lower-cased words, three at a time ("build rag pipelines");
 - signature: one-permutation MinHash. Each shingle is hashed once; the hash's low bits pick
@@ -14,7 +14,10 @@ in Polars expressions (and one numpy reduction, the per-bucket minimum):
 - candidates: postings that agree on all ROWS_PER_BAND buckets of at least one band (BANDS
   bands), so only likely pairs are compared, never all pairs;
 - similarity: the Jaccard similarity of the two shingle sets, computed exactly for the
-  candidates (they are few); a pair at or above the threshold is a near duplicate.
+  candidates whose signatures estimate it near the threshold (they are few); a pair at or
+  above the threshold is a near duplicate. Memory is bounded by batches, not by the number
+  of postings: candidates are found one band at a time on row numbers, and exact
+  similarities are computed a few thousand pairs at a time.
 - group: only postings of the same group are compared (the caller passes the lower-cased
   title): a repost keeps its title, while an employer's template shared by many different
   roles ("Lead AI Engineer (Platform)", "Lead AI Engineer (Search)") would otherwise merge
@@ -144,44 +147,93 @@ def posting_bands(signed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def candidate_pairs(banded: pl.DataFrame) -> pl.DataFrame:
-    """(key, group, bands) -> pairs (key_a < key_b) of one group that agree on a whole band."""
-    long = banded.select(
-        "key", "group", band_hash="bands", band=pl.int_ranges(0, pl.col("bands").list.len())
-    ).explode("band_hash", "band")
-    return (
-        long.join(long, on=["band", "band_hash", "group"], suffix="_b", nulls_equal=True)
-        .filter(pl.col("key") < pl.col("key_b"))
-        .select(key_a="key", key_b="key_b")
-        .unique()
-    )
+def candidate_rows(group: pl.Series, signature: pl.Series) -> pl.DataFrame:
+    """Row numbers (a < b) of the signatures of one group that agree on a whole band.
 
-
-def estimated_similarity(signed: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """(key, signature) and pairs -> the signatures' estimate of each pair's Jaccard
-    similarity: the share of buckets they agree on among the buckets either has."""
-    a = signed.select(key_a="key", sig_a="signature")
-    b = signed.select(key_b="key", sig_b="signature")
-    counts = (
-        pairs.join(a, on="key_a")
-        .join(b, on="key_b")
-        .explode("sig_a", "sig_b")
-        .group_by("key_a", "key_b")
-        .agg(
-            agree=(pl.col("sig_a").is_not_null() & (pl.col("sig_a") == pl.col("sig_b"))).sum(),
-            either=(pl.col("sig_a").is_not_null() | pl.col("sig_b").is_not_null()).sum(),
+    One band at a time, on integer rows and group numbers: the self-join's output is the
+    only frame that grows with the data, and it holds two integers a row, not two keys."""
+    n = signature.len()
+    rows = pl.int_range(n, dtype=pl.UInt32, eager=True)
+    # groups as numbers (a null group is a group of its own, as in a join on nulls)
+    groups = group.rank("dense").fill_null(0).cast(pl.UInt32)
+    found = []
+    for band in range(BANDS):
+        banded = pl.DataFrame(
+            {
+                "a": rows,
+                "g": groups,
+                "h": signature.list.slice(band * ROWS_PER_BAND, ROWS_PER_BAND).hash(seed=_SEED),
+            }
         )
+        found.append(
+            banded.join(banded.rename({"a": "b"}), on=["g", "h"])
+            .filter(pl.col("a") < pl.col("b"))
+            .select("a", "b")
+        )
+    return pl.concat(found).unique().sort("a", "b")
+
+
+#: Pairs whose signatures are compared at once (two NUM_PERM-long rows each).
+ESTIMATE_BATCH_PAIRS = 100_000
+
+
+def estimated_similarity(signature: pl.Series, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The signatures' estimate of the Jaccard similarity of rows a[i] and b[i]: the share of
+    buckets they agree on among the buckets either has. Computed on the pairs' rows only, a
+    batch of pairs at a time."""
+    estimates = np.empty(len(a), dtype=np.float64)
+    for start in range(0, len(a), ESTIMATE_BATCH_PAIRS):
+        part = slice(start, start + ESTIMATE_BATCH_PAIRS)
+        values_a, filled_a = _signature_matrix(signature.gather(a[part]))
+        values_b, filled_b = _signature_matrix(signature.gather(b[part]))
+        agree = (filled_a & filled_b & (values_a == values_b)).sum(axis=1)
+        either = (filled_a | filled_b).sum(axis=1)
+        estimates[part] = agree / np.maximum(either, 1)
+    return estimates
+
+
+def _signature_matrix(signature: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures (lists of NUM_PERM values, null for an empty bucket) as a values matrix
+    (0 where empty) and a matrix of which buckets are filled."""
+    flat = signature.explode()
+    if flat.len() != signature.len() * NUM_PERM:
+        raise ValueError(f"signatures must have {NUM_PERM} buckets each")
+    shape = (signature.len(), NUM_PERM)
+    return (
+        flat.fill_null(0).to_numpy().reshape(shape),
+        flat.is_not_null().to_numpy().reshape(shape),
     )
-    return counts.select(
-        "key_a", "key_b", similarity=pl.col("agree") / pl.max_horizontal("either", 1)
-    )
+
+
+#: Pairs whose exact similarity is computed at once: their postings' shingles are in memory
+#: together, so this bounds the exact step's memory whatever the number of candidates
+#: (at most twice as many postings as pairs).
+JACCARD_BATCH_PAIRS = 2_000
 
 
 def jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """(key, text) of the postings in `pairs` -> each pair's Jaccard similarity of shingle
-    sets, computed exactly (candidates are few, so the estimate is not needed here)."""
-    # integer ids for the keys: the joins below run over every shingle of every candidate
-    ids = texts.select("key").unique().with_row_index("id")
+    sets, computed exactly (candidates are few, so the estimate is not needed here), a batch
+    of JACCARD_BATCH_PAIRS pairs at a time."""
+    parts = [
+        _jaccard(texts, pairs.slice(start, JACCARD_BATCH_PAIRS))
+        for start in range(0, pairs.height, JACCARD_BATCH_PAIRS)
+    ]
+    if not parts:
+        return pairs.select("key_a", "key_b", similarity=pl.lit(None, pl.Float64))
+    return pl.concat(parts)
+
+
+def _jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """`jaccard` of one batch of pairs."""
+    # integer ids for the batch's keys: the joins below run over every shingle of every text
+    ids = (
+        pl.concat([pairs["key_a"], pairs["key_b"]])
+        .unique()
+        .to_frame("key")
+        .join(texts.select("key").unique(), on="key")
+        .with_row_index("id")
+    )
     shingled = (
         shingle_hashes(
             texts.join(ids, on="key").select(key="id", tokens=word_tokens(pl.col("text")))
@@ -222,19 +274,23 @@ def near_pairs_of(
     empty = pl.DataFrame(schema={"key_a": pl.String, "key_b": pl.String, "similarity": pl.Float64})
     if signed.height < 2:
         return empty
-    pairs = candidate_pairs(signed.with_columns(bands=band_hashes(pl.col("signature"))))
-    if pairs.height == 0:
+    rows = candidate_rows(signed["group"], signed["signature"])
+    if rows.height == 0:
         return empty
     # the signatures' estimate first: only pairs it puts near the threshold are measured
-    likely = estimated_similarity(signed, pairs).filter(
-        pl.col("similarity") >= threshold - ESTIMATE_MARGIN
-    )
-    if likely.height == 0:
+    a, b = rows["a"].to_numpy(), rows["b"].to_numpy()
+    likely = estimated_similarity(signed["signature"], a, b) >= threshold - ESTIMATE_MARGIN
+    if not likely.any():
         return empty
-    pairs = likely.select("key_a", "key_b")
-    keys = pl.concat([pairs["key_a"], pairs["key_b"]]).unique()
+    keys = signed["key"]
+    found = pl.DataFrame({"a": keys.gather(a[likely]), "b": keys.gather(b[likely])})
+    # each pair as (smaller key, larger key), like the canonical posting and its duplicate
+    pairs = found.select(
+        key_a=pl.min_horizontal("a", "b"), key_b=pl.max_horizontal("a", "b")
+    ).unique()
+    involved = pl.concat([pairs["key_a"], pairs["key_b"]]).unique()
     return (
-        jaccard(texts_of(keys), pairs)
+        jaccard(texts_of(involved), pairs)
         .filter(pl.col("similarity") >= threshold)
         .sort("key_a", "key_b")
     )

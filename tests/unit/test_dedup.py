@@ -1,7 +1,9 @@
 """Duplicate detection: exact and near (MinHash + LSH) with literal texts."""
 
+import numpy as np
 import polars as pl
 
+from pipeline.text import dedup
 from pipeline.text.dedup import (
     NUM_PERM,
     duplicate_flags,
@@ -84,3 +86,44 @@ def test_duplicate_flags_name_the_canonical_posting_and_the_reason():
     assert flags["7"]["duplicate_of"] == "5"
     assert flags["7"]["duplicate_reason"].startswith("near-duplicate (similarity 0.9")
     assert set(flags) == {"9", "7"}  # 5 is canonical, 8 is another posting
+
+
+def _reposts(n: int) -> pl.DataFrame:
+    """n postings of one title: pairs of a text and its repost, each pair on other words."""
+    texts, keys = [], []
+    for i in range(n // 2):
+        words = [f"{w}{i}" if j % 5 == 0 else w for j, w in enumerate(WORDS)]
+        text = " ".join(words)
+        texts += [text, text.replace("on call rotation", "on call rotation every week")]
+        keys += [f"{i:03d}a", f"{i:03d}b"]
+    return pl.DataFrame({"key": keys, "text": texts, "group": ["ai engineer"] * len(keys)})
+
+
+def test_batches_of_pairs_give_the_pairs_of_one_pass(monkeypatch):
+    texts = _reposts(12)
+    whole = near_duplicate_pairs(texts)
+    assert whole.height == 6  # each text with its repost only
+    monkeypatch.setattr(dedup, "ESTIMATE_BATCH_PAIRS", 1)
+    monkeypatch.setattr(dedup, "JACCARD_BATCH_PAIRS", 1)
+    assert near_duplicate_pairs(texts).equals(whole)
+
+
+def test_candidate_rows_pair_rows_of_one_group_sharing_a_band():
+    signed = text_signatures(
+        pl.DataFrame({"key": ["a", "b", "c", "d"], "text": [POSTING, POSTING, POSTING, OTHER]})
+    )
+    rows = dedup.candidate_rows(pl.Series(["x", "x", None, None]), signed["signature"])
+    # a and b: same group and signature; c is in the null group, with d only, another text
+    assert rows.rows() == [(0, 1)]
+    rows = dedup.candidate_rows(pl.Series([None, "x", None, None]), signed["signature"])
+    assert rows.rows() == [(0, 2)]  # null groups match each other, like a join on nulls
+
+
+def test_estimated_similarity_counts_buckets_either_signature_has():
+    signature = pl.Series(
+        [[1, 2, None, 4] + [None] * (NUM_PERM - 4), [1, 3, None, None] + [None] * (NUM_PERM - 4)],
+        dtype=pl.List(pl.UInt64),
+    )
+    a, b = np.array([0, 0]), np.array([1, 0])
+    # agree on bucket 0 of the 3 buckets either has; a signature with itself: 1
+    assert dedup.estimated_similarity(signature, a, b).tolist() == [1 / 3, 1.0]
