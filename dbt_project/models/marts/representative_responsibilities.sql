@@ -29,14 +29,15 @@
 
 with
 
--- materialised: its item numbers must be the same wherever it is read. Without the text
--- as extracted (read back for the chosen examples only), so the windows below move one copy
--- of each text, not two.
+-- int_responsibilities__words carries each item's primary label and text features (computed
+-- once per changed posting); an item's number is its row's rowid there, so the word rows
+-- below, read from the same table, carry the same numbers without being materialised.
+-- Materialised (it is read several times), without the text as extracted (read back for the
+-- chosen examples only), so the windows below move one copy of each text, not two.
 candidates as materialized (
 
     select
-        -- a number per item, so the per-word steps below group on one integer
-        row_number() over () as item_number,
+        {{ row_number_in_table() }} as item_number,
         primary_category as category,
         coalesce(primary_subpattern, '') as subpattern_group,
         batch_id,
@@ -44,17 +45,11 @@ candidates as materialized (
         position,
         primary_score as label_score,
         text_key,
-        regexp_extract(text_key, '^[a-z]+') as leading_word,
-        not regexp_matches(text_key, '\b(you|your|yours|we|our|ours|us)\b') as is_plain_duty,
+        leading_word,
+        is_plain_duty,
         text_length
-    from (
-        select
-            *,
-            lower(trim(responsibility_text)) as text_key,
-            {{ dbt.length('responsibility_text') }} as text_length
-        from {{ ref('int_responsibilities__analysed') }}
-        where primary_category is not null
-    ) as analysed
+    from {{ ref('int_responsibilities__words') }}
+    where primary_category is not null
 
 ),
 
@@ -75,18 +70,16 @@ leading_words as (
 ),
 
 -- an item's distinct words (runs of 4 or more letters), listed once per changed posting by
--- int_responsibilities__words
-words as (
+-- int_responsibilities__words; streamed from the table by each reader (not materialised:
+-- at a million postings these are some 150 million rows)
+words as not materialized (
 
     select
-        candidates.category,
-        candidates.item_number,
-        unnest(item_words.words) as word
-    from candidates
-    inner join {{ ref('int_responsibilities__words') }} as item_words
-        on candidates.batch_id = item_words.batch_id
-        and candidates.posting_id = item_words.posting_id
-        and candidates.position = item_words.position
+        primary_category as category,
+        {{ row_number_in_table() }} as item_number,
+        unnest(words) as word
+    from {{ ref('int_responsibilities__words') }}
+    where primary_category is not null
 
 ),
 

@@ -24,24 +24,26 @@
 
 with
 
-responsibilities as (
+-- the lists of int_responsibilities__words (split once per changed posting) as rows, streamed
+-- from the table by each reader (not materialised: at a million postings some 220 million
+-- rows); a responsibility's number is its row's rowid there, the same in every read
+tokens as not materialized (
 
     select
-        -- a number per responsibility, only to count distinct responsibilities below
-        row_number() over () as responsibility_number,
-        tokens
+        {{ row_number_in_table() }} as responsibility_number,
+        unnest(tokens) as token
     from {{ ref('int_responsibilities__words') }}
 
 ),
 
--- the lists of int_responsibilities__words (split once per changed posting) as rows, read
--- by the token counts and by the substring counts
-tokens as materialized (
+-- every distinct token, counted once per occurrence
+all_token_counts as (
 
     select
-        responsibility_number,
-        unnest(tokens) as token
-    from responsibilities
+        token,
+        count(*) as token_count
+    from tokens
+    group by token
 
 ),
 
@@ -49,10 +51,9 @@ token_counts as (
 
     select
         token as word,
-        count(*) as token_count
-    from tokens
+        token_count
+    from all_token_counts
     where {{ dbt.length('token') }} > 3
-    group by token
 
 ),
 
@@ -123,8 +124,8 @@ token_words as (
 
 distinct_tokens as (
 
-    select distinct token
-    from tokens
+    select token
+    from all_token_counts
 
 ),
 

@@ -1,5 +1,7 @@
 -- One row per label of a responsibility (responsibility x category, up to three per
--- responsibility), with the responsibility's text and the counting flags of its posting.
+-- responsibility), with the counting flags of its posting. Without the responsibility's
+-- text: no reader of these label rows needs it, and copying it into every label row was
+-- most of this model's cost (int_responsibilities__analysed carries the texts).
 -- Incremental by posting (macros/incremental_by_posting.sql).
 
 {{
@@ -24,6 +26,7 @@ labels as (
 
 ),
 
+-- joined on its keys only (the classify stage writes labels with their responsibilities)
 responsibilities as (
 
     {{ rows_of_changed_postings(ref('stg_roleprint__responsibilities'), 'responsibilities') }}
@@ -46,7 +49,6 @@ select
     labels.label_rank = 1 as is_primary,
     labels.label_score,
     labels.classifier,
-    responsibilities.responsibility_text,
     postings.is_analysed,
     postings.counts_in_batch,
     labels.change_seq

@@ -1,6 +1,8 @@
 -- The words of each responsibility of an analysed posting, split once per changed posting
 -- and stored as lists, so that word_frequency and representative_responsibilities aggregate
--- lists on every run instead of running a regular expression over every text.
+-- lists on every run instead of running a regular expression over every text. With the
+-- primary label and the per-text features representative_responsibilities ranks on, also
+-- computed once per changed posting, so that mart reads this one table and no text.
 -- Incremental by posting (macros/incremental_by_posting.sql): same rows and keys as
 -- int_responsibilities__analysed.
 
@@ -35,6 +37,11 @@ lowered as (
         posting_id,
         position,
         lower(responsibility_text) as text_lower,
+        lower(trim(responsibility_text)) as text_key,
+        {{ dbt.length('responsibility_text') }} as text_length,
+        primary_category,
+        primary_subpattern,
+        primary_score,
         change_seq
     from responsibilities
 
@@ -49,6 +56,15 @@ select
     -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
     -- distinct was computed)
     list_sort(list_distinct({{ word_list('text_lower') }})) as words,
+    primary_category,
+    primary_subpattern,
+    primary_score,
+    text_key,
+    text_length,
+    -- the text's first run of letters ('' when it starts otherwise)
+    regexp_extract(text_key, '^[a-z]+') as leading_word,
+    -- no first- or second-person pronoun
+    not regexp_matches(text_key, '\b(you|your|yours|we|our|ours|us)\b') as is_plain_duty,
     change_seq
 
 from lowered
