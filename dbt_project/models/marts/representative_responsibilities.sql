@@ -197,6 +197,10 @@ ranked as (
                 batch_id
         ) as example_rank
     from ranked_in_group
+    -- an item ranked past per_category in its group has per_category items of its category
+    -- before it (its group's better ones: same or better tier, lower group rank), so it
+    -- cannot be an example: the category's ranking needs only each group's first ones
+    where group_rank <= {{ per_category }}
 
 ),
 
