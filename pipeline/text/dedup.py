@@ -120,14 +120,15 @@ def text_signatures(texts: pl.DataFrame) -> pl.DataFrame:
     return signatures(texts.select("key", tokens=word_tokens(pl.col("text"))))
 
 
+def band_hash(signature: pl.Expr, band: int) -> pl.Expr:
+    """The hash of one band of a signature (its ROWS_PER_BAND buckets): the stored band rows
+    and the candidate search must agree on it."""
+    return signature.list.slice(band * ROWS_PER_BAND, ROWS_PER_BAND).hash(seed=_SEED)
+
+
 def band_hashes(signature: pl.Expr) -> pl.Expr:
-    """The BANDS hashes of a signature's bands (ROWS_PER_BAND buckets each), as a list."""
-    return pl.concat_list(
-        [
-            signature.list.slice(b * ROWS_PER_BAND, ROWS_PER_BAND).hash(seed=_SEED)
-            for b in range(BANDS)
-        ]
-    )
+    """The BANDS hashes of a signature's bands, as a list."""
+    return pl.concat_list([band_hash(signature, b) for b in range(BANDS)])
 
 
 def posting_bands(signed: pl.DataFrame) -> pl.DataFrame:
@@ -158,12 +159,8 @@ def candidate_rows(group: pl.Series, signature: pl.Series) -> pl.DataFrame:
     groups = group.rank("dense").fill_null(0).cast(pl.UInt32)
     found = []
     for band in range(BANDS):
-        banded = pl.DataFrame(
-            {
-                "a": rows,
-                "g": groups,
-                "h": signature.list.slice(band * ROWS_PER_BAND, ROWS_PER_BAND).hash(seed=_SEED),
-            }
+        banded = pl.DataFrame({"a": rows, "g": groups}).with_columns(
+            h=band_hash(pl.lit(signature), band)
         )
         found.append(
             banded.join(banded.rename({"a": "b"}), on=["g", "h"])
