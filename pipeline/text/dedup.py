@@ -55,40 +55,51 @@ def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
     """(key, tokens) -> (key, h): one 64-bit hash per word 3-gram ("build rag then", "rag then
     ship", ...) of a text split by `word_tokens`; a text of one or two words is one shingle.
 
-    Words are hashed once each and a 3-gram's hash is mixed from its words' hashes, so no
-    shingle string is built (millions of postings have billions of shingles)."""
-    words = (
-        tokens.with_row_index("_doc")
-        .select(
-            "_doc",
-            "key",
-            words=pl.col("tokens")
-            .str.strip_chars()
-            .str.split("  ")
-            .list.eval(pl.element().filter(pl.element() != "")),
-        )
-        .with_columns(n=pl.col("words").list.len())
+    Words are hashed once each, inside each text's list of words (no exploded frame of word
+    strings), and a 3-gram's hash is mixed from its words' hashes in numpy, so no shingle
+    string is built (millions of postings have billions of shingles)."""
+    words = tokens.select(
+        "key",
+        w=pl.col("tokens")
+        .str.strip_chars()
+        .str.split("  ")
+        .list.eval(pl.element().filter(pl.element() != "").hash(seed=_SEED)),
+    ).with_columns(n=pl.col("w").list.len())
+    short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1))
+    short_keys = tokens.join(short.select("key"), on="key", how="semi", maintain_order="left")
+    short_hashes = short_keys.select(
+        "key",
+        h=pl.col("tokens")
+        .str.strip_chars()
+        .str.split("  ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.join(" ")
+        .hash(seed=_SEED),
     )
-    short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1)).select(
-        "key", h=pl.col("words").list.join(" ").hash(seed=_SEED)
+    long = words.filter(pl.col("n") >= SHINGLE_WORDS)
+    counts = long["n"].to_numpy().astype(np.int64)
+    w = long["w"].explode().to_numpy()
+    # the 3-gram starting at every word: ((w0 * MIX) + w1) * MIX + w2, wrapping at 64 bits;
+    # in place, on slices (no gathers: these arrays have a value per word of the batch)
+    mix = np.uint64(_MIX)
+    mixed = w[: len(w) - (SHINGLE_WORDS - 1)] * mix
+    for i in range(1, SHINGLE_WORDS):
+        mixed += w[i : len(w) - (SHINGLE_WORDS - 1) + i]
+        if i < SHINGLE_WORDS - 1:
+            mixed *= mix
+    # a 3-gram whose last word is in the next text is not one: the last two words of each
+    # text (but the last text, whose are cut off already) start none
+    keep = np.ones(len(mixed), dtype=bool)
+    ends = np.cumsum(counts)[:-1]
+    for back in range(1, SHINGLE_WORDS):
+        keep[ends - back] = False
+    grams = pl.DataFrame(
+        {
+            "key": long["key"].to_numpy().repeat(counts - (SHINGLE_WORDS - 1)),
+            "h": pl.Series(mixed[keep], dtype=pl.UInt64).hash(seed=_SEED),
+        }
     )
-    long = (
-        words.filter(pl.col("n") >= SHINGLE_WORDS)
-        .drop("n")
-        .explode("words")
-        .with_columns(w=pl.col("words").hash(seed=_SEED))
-    )
-    mixed = pl.lit(0, pl.UInt64)
-    for i in range(SHINGLE_WORDS):
-        mixed = mixed * pl.lit(_MIX, pl.UInt64) + pl.col("w").shift(-i)
-    # a text's words are consecutive rows: the next words belong to it when their _doc does
-    same_doc = pl.col("_doc").shift(-(SHINGLE_WORDS - 1)) == pl.col("_doc")
-    grams = (
-        long.select("key", h=mixed.hash(seed=_SEED), _keep=same_doc)
-        .filter(pl.col("_keep").fill_null(False))
-        .drop("_keep")
-    )
-    return pl.concat([grams, short])
+    return pl.concat([grams, short_hashes])
 
 
 def signatures(tokens: pl.DataFrame) -> pl.DataFrame:

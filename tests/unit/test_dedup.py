@@ -11,6 +11,7 @@ from pipeline.text.dedup import (
     near_duplicate_pairs,
     text_signatures,
 )
+from pipeline.text.normalise import word_tokens
 
 POSTING = (
     "build retrieval pipelines over product documents evaluate model quality with offline "
@@ -47,6 +48,20 @@ def test_signatures_read_lower_cased_words_and_give_short_texts_one_too():
     assert signed["a"] != signed["c"]
     # fewer than three words: the whole text is one shingle, in one bucket
     assert sum(v is not None for v in signed["d"]) == 1
+
+
+def test_a_texts_shingles_do_not_depend_on_the_texts_batched_with_it():
+    texts = ["one two three", "solo", "a b c d", "two words", "", "x y z w v u"]
+    tokens = pl.DataFrame({"key": range(len(texts)), "text": texts}).select(
+        "key", tokens=word_tokens(pl.col("text"))
+    )
+    batched = dedup.shingle_hashes(tokens)
+    for key, text in enumerate(texts):
+        alone = dedup.shingle_hashes(tokens.filter(pl.col("key") == key))
+        assert sorted(batched.filter(pl.col("key") == key)["h"]) == sorted(alone["h"])
+        words = len(text.split())
+        # n - 2 three-word shingles; one for a text of one or two words; none without words
+        assert alone.height == (words - 2 if words >= 3 else min(words, 1))
 
 
 def test_a_repost_with_a_small_edit_is_a_near_duplicate_of_the_same_title_only():
