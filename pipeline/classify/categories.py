@@ -160,6 +160,66 @@ def _case_insensitive(regex: str) -> str:
     return regex
 
 
+def ascii_word_boundaries(regex: str) -> str:
+    """``regex`` with its word boundaries (``\\b``, ``\\B``, outside character classes) made
+    ASCII-only: ``(?-u:\\b)``.
+
+    On a text of ASCII characters only, both kinds of boundary are at the same places (an
+    ASCII character is a word character under both definitions or under neither), and the
+    regex engine finds the ASCII kind faster: about a quarter less time over the taxonomy's
+    patterns."""
+    out: list[str] = []
+    depth = 0  # inside how many character classes ([...], nested in Rust's syntax)
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\" and i + 1 < len(regex):
+            pair = regex[i : i + 2]
+            out.append(f"(?-u:{pair})" if depth == 0 and pair in ("\\b", "\\B") else pair)
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+            out.append(ch)
+            i += 1
+            # a "]" right after "[" or "[^" is a literal, not the class's end
+            if regex[i : i + 1] == "^":
+                out.append("^")
+                i += 1
+            if regex[i : i + 1] == "]":
+                out.append("]")
+                i += 1
+            continue
+        if ch == "]" and depth:
+            depth -= 1
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _with_first_matches(base: pl.DataFrame, regexes: list[str]) -> pl.DataFrame:
+    """``base`` with a column ``__p<k>`` per regex: the offset of its first match in the text
+    (null: none). The texts of ASCII characters only (nearly all) are searched with ASCII
+    word boundaries (``ascii_word_boundaries``: the same answers there), the others with the
+    regexes as written; the rows keep their order (by ``_ROW``)."""
+
+    def first_matches(frame: pl.DataFrame, patterns: list[str]) -> pl.DataFrame:
+        return frame.with_columns(
+            pl.col(_TEXT).str.find(p).alias(f"__p{k}") for k, p in enumerate(patterns)
+        )
+
+    ascii_only = ~base[_TEXT].str.contains(r"[^\x00-\x7F]")
+    fast = [ascii_word_boundaries(r) for r in regexes]
+    if ascii_only.all():
+        return first_matches(base, fast)
+    return pl.concat(
+        [
+            first_matches(base.filter(ascii_only), fast),
+            first_matches(base.filter(~ascii_only), regexes),
+        ]
+    ).sort(_ROW)
+
+
 def _contribution(position: pl.Expr, weight: float) -> pl.Expr:
     """Weight of a pattern given the offset of its first match (null: no match)."""
     if weight <= 0:
@@ -393,7 +453,7 @@ class _Plan:
     """Expressions in stages; each stage refers to the previous stages' columns by name,
     which keeps every expression small (cheap to plan) however large the taxonomy is."""
 
-    find: list[pl.Expr] = field(default_factory=list)  # offset of first match per pattern
+    regexes: list[str] = field(default_factory=list)  # per pattern; column __p<k>: first match
     contrib: list[pl.Expr] = field(default_factory=list)  # weighted contribution per pattern
     sums: list[pl.Expr] = field(default_factory=list)  # raw score and sub-pattern sums
     summary: list[pl.Expr] = field(default_factory=list)  # score, evidence, best sub-pattern
@@ -407,9 +467,9 @@ def _plan_category(plan: _Plan, cat: Category, ci: int, order: int, example_weig
     groups: list[tuple[str, list[str]]] = []
 
     def add(pattern: Pattern) -> str:
-        k = len(plan.find)
+        k = len(plan.regexes)
         pos, con = f"__p{k}", f"__c{k}"
-        plan.find.append(pl.col(_TEXT).str.find(_case_insensitive(pattern.regex)).alias(pos))
+        plan.regexes.append(_case_insensitive(pattern.regex))
         plan.contrib.append(_contribution(pl.col(pos), pattern.weight).alias(con))
         every.append(con)
         if pattern.weight > 0:
@@ -597,7 +657,8 @@ def _classify_batch(
         )
     else:
         scored = (
-            base.with_columns(plan.find)
+            _with_first_matches(base.collect(), plan.regexes)
+            .lazy()
             .with_columns(plan.contrib)
             .with_columns(plan.sums)
             .with_columns(plan.summary)

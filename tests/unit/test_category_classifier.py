@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.classify.categories import (
     OUTPUT_SCHEMA,
+    ascii_word_boundaries,
     classifier_name,
     classify_responsibilities,
     classify_texts,
@@ -284,6 +285,40 @@ def test_works_with_a_custom_taxonomy(tmp_path):
     assert row["classifier"] == "rules:colours@2"
     assert labels(out, 1) == ["blue"]
     assert labels(out, 2) == ["other"]
+
+
+def test_word_boundaries_are_ascii_only_outside_character_classes():
+    assert ascii_word_boundaries(r"\bai\b|\Bx") == r"(?-u:\b)ai(?-u:\b)|(?-u:\B)x"
+    # an escaped backslash, and a class's own characters, are left as written
+    assert ascii_word_boundaries(r"\\b[\b]") == r"\\b[\b]"
+    assert ascii_word_boundaries(r"[]\b]\b") == r"[]\b](?-u:\b)"
+
+
+def test_a_text_with_non_ascii_letters_keeps_unicode_word_boundaries(tmp_path):
+    path = tmp_path / "red.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            taxonomy: red
+            version: "1"
+            title: Red
+            role_noun: Painters
+            categories:
+              - id: red
+                name: Red
+                problem: "Things need to be red."
+                what_people_do: ["Paint things red"]
+                core_challenge: "Choosing the right red."
+                patterns: [{id: red_word, regex: '\\bred\\b', weight: 1.0}]
+            """
+        ),
+        encoding="utf-8",
+    )
+    texts = ["Crates of red", "Crates of redé", "Crates of red, and é"]
+    out = classify_texts(texts, load_taxonomy(path), example_weight=0)
+    # "é" is a letter: no word boundary between it and "red" (an ASCII-only \b would see one);
+    # the ASCII texts of the same batch are searched with the faster ASCII boundaries
+    assert [labels(out, i) for i in range(3)] == [["red"], ["other"], ["red"]]
 
 
 def test_batching_does_not_change_the_result(taxonomy, monkeypatch):
