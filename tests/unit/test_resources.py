@@ -32,3 +32,24 @@ def test_another_dbt_executable_is_asked_for_its_version(tmp_path):
     fake.chmod(0o755)
     resource = RoleprintDbtCli(project_dir=dbt_project, dbt_executable=str(fake))
     assert resource._cli_version == version.parse("9.8.7")
+
+
+def test_the_warehouse_connection_checkpoints_less_often_than_duckdbs_default(tmp_path):
+    import duckdb
+
+    from pipeline.resources import CHECKPOINT_THRESHOLD, build_resources
+    from pipeline.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, sources=())
+    asked = "SELECT current_setting('checkpoint_threshold'), current_setting('memory_limit')"
+    with build_resources(settings)["warehouse"].connect() as con:
+        threshold, limit = con.execute(asked).fetchone()
+    with duckdb.connect(":memory:") as default:
+        default_threshold, _ = default.execute(asked).fetchone()
+    with duckdb.connect(
+        ":memory:", config={"checkpoint_threshold": CHECKPOINT_THRESHOLD}
+    ) as wanted:
+        wanted_threshold, _ = wanted.execute(asked).fetchone()
+    assert default_threshold == "16.0 MiB"
+    assert threshold == wanted_threshold
+    assert limit == "1.8 GiB"  # the 2GB default memory limit, in DuckDB's units
