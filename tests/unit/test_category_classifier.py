@@ -243,7 +243,8 @@ def test_case_and_punctuation_do_not_matter(taxonomy):
     assert a["score"].to_list() == b["score"].to_list()
 
 
-def test_works_with_a_custom_taxonomy(tmp_path):
+def colours_taxonomy(tmp_path):
+    """A two-category taxonomy written here: red (with a crimson sub-pattern) and blue."""
     path = tmp_path / "colours.yaml"
     path.write_text(
         textwrap.dedent(
@@ -274,7 +275,11 @@ def test_works_with_a_custom_taxonomy(tmp_path):
         ),
         encoding="utf-8",
     )
-    tax = load_taxonomy(path)
+    return load_taxonomy(path)
+
+
+def test_works_with_a_custom_taxonomy(tmp_path):
+    tax = colours_taxonomy(tmp_path)
     out = classify_texts(["Paint the door red and crimson", "Blue skies", "Green grass"], tax)
     assert labels(out, 0) == ["red"]
     row = out.filter(pl.col("position") == 0).row(0, named=True)
@@ -295,27 +300,8 @@ def test_word_boundaries_are_ascii_only_outside_character_classes():
 
 
 def test_a_text_with_non_ascii_letters_keeps_unicode_word_boundaries(tmp_path):
-    path = tmp_path / "red.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """\
-            taxonomy: red
-            version: "1"
-            title: Red
-            role_noun: Painters
-            categories:
-              - id: red
-                name: Red
-                problem: "Things need to be red."
-                what_people_do: ["Paint things red"]
-                core_challenge: "Choosing the right red."
-                patterns: [{id: red_word, regex: '\\bred\\b', weight: 1.0}]
-            """
-        ),
-        encoding="utf-8",
-    )
     texts = ["Crates of red", "Crates of redé", "Crates of red, and é"]
-    out = classify_texts(texts, load_taxonomy(path), example_weight=0)
+    out = classify_texts(texts, colours_taxonomy(tmp_path), example_weight=0)
     # "é" is a letter: no word boundary between it and "red" (an ASCII-only \b would see one);
     # the ASCII texts of the same batch are searched with the faster ASCII boundaries
     assert [labels(out, i) for i in range(3)] == [["red"], ["other"], ["red"]]
