@@ -58,24 +58,19 @@ def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
     Words are hashed once each, inside each text's list of words (no exploded frame of word
     strings), and a 3-gram's hash is mixed from its words' hashes in numpy, so no shingle
     string is built (millions of postings have billions of shingles)."""
-    words = tokens.select(
-        "key",
-        w=pl.col("tokens")
-        .str.strip_chars()
-        .str.split("  ")
-        .list.eval(pl.element().filter(pl.element() != "").hash(seed=_SEED)),
-    ).with_columns(n=pl.col("w").list.len())
-    short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1))
-    short_keys = tokens.join(short.select("key"), on="key", how="semi", maintain_order="left")
-    short_hashes = short_keys.select(
-        "key",
-        h=pl.col("tokens")
+    words_of_text = (
+        pl.col("tokens")
         .str.strip_chars()
         .str.split("  ")
         .list.eval(pl.element().filter(pl.element() != ""))
-        .list.join(" ")
-        .hash(seed=_SEED),
     )
+    words = tokens.select(
+        "key", w=words_of_text.list.eval(pl.element().hash(seed=_SEED))
+    ).with_columns(n=pl.col("w").list.len())
+    short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1))
+    short_hashes = tokens.join(
+        short.select("key"), on="key", how="semi", maintain_order="left"
+    ).select("key", h=words_of_text.list.join(" ").hash(seed=_SEED))
     long = words.filter(pl.col("n") >= SHINGLE_WORDS)
     counts = long["n"].to_numpy().astype(np.int64)
     w = long["w"].explode().to_numpy()
