@@ -44,7 +44,6 @@ candidates as materialized (
         posting_id,
         position,
         primary_score as label_score,
-        text_key,
         leading_word,
         is_plain_duty,
         text_length
@@ -149,35 +148,83 @@ tiered as (
 
 ),
 
-deduplicated as (
+-- A text's best occurrence in its category (highest classifier score; ties on posting_id,
+-- position, batch_id) and how often the text occurs there: a grouping over the ordering
+-- columns only, read from the table (at a million postings, a window over the candidates
+-- sorted some 12 million wide rows and took most of this model's time).
+best_occurrences as (
 
     select
-        *,
-        count(*) over (partition by category, text_key) as occurrences,
-        row_number() over (
-            partition by category, text_key
-            order by label_score desc, posting_id, position, batch_id
-        ) as occurrence_rank
+        arg_min(
+            item_number,
+            {'score': -label_score, 'posting_id': posting_id, 'position': position, 'batch_id': batch_id}
+        ) as item_number,
+        count(*) as occurrences
+    from (
+        select
+            {{ row_number_in_table() }} as item_number,
+            primary_category as category,
+            text_key,
+            primary_score as label_score,
+            posting_id,
+            position,
+            batch_id
+        from {{ ref('int_responsibilities__words') }}
+        where primary_category is not null
+    ) as items
+    group by category, text_key
+
+),
+
+deduplicated as (
+
+    select *
     from tiered
+    where item_number in (select item_number from best_occurrences)
+
+),
+
+-- The first per_category items of each group in the group's order (an item past them has
+-- per_category better ones of its category before it, so it cannot be an example): a
+-- top-N aggregate per group instead of ranking every item; group_rank is the position.
+group_leaders as (
+
+    select
+        category,
+        subpattern_group,
+        min_by(
+            item_number,
+            {
+                'quality_tier': quality_tier,
+                'typicality': -typicality,
+                'score': -label_score,
+                'posting_id': posting_id,
+                'position': position,
+                'batch_id': batch_id
+            },
+            {{ per_category }}
+        ) as leaders
+    from deduplicated
+    group by category, subpattern_group
 
 ),
 
 ranked_in_group as (
 
     select
-        *,
-        row_number() over (
-            partition by category, subpattern_group
-            order by
-                quality_tier,
-                typicality desc,
-                label_score desc,
-                posting_id,
-                position,
-                batch_id
-        ) as group_rank
-    from deduplicated
-    where occurrence_rank = 1
+        tiered.*,
+        best_occurrences.occurrences,
+        leader.group_rank
+    from (
+        select
+            unnest(leaders) as item_number,
+            generate_subscripts(leaders, 1) as group_rank
+        from group_leaders
+    ) as leader
+    inner join tiered
+        on leader.item_number = tiered.item_number
+    inner join best_occurrences
+        on leader.item_number = best_occurrences.item_number
 
 ),
 
@@ -197,10 +244,6 @@ ranked as (
                 batch_id
         ) as example_rank
     from ranked_in_group
-    -- an item ranked past per_category in its group has per_category items of its category
-    -- before it (its group's better ones: same or better tier, lower group rank), so it
-    -- cannot be an example: the category's ranking needs only each group's first ones
-    where group_rank <= {{ per_category }}
 
 ),
 
