@@ -37,19 +37,53 @@ labels as (
 
 ),
 
-label_summary as (
+-- the primary label (exactly one rank-1 row per responsibility: the labels' blocking GX
+-- check) and the number of labels, kept apart so that neither aggregates text: at a
+-- million postings a max(case ...) per responsibility over the labels' text columns took
+-- most of this model's time
+primary_labels as (
 
     select
         batch_id,
         posting_id,
         position,
-        count(*) as label_count,
-        max(case when label_rank = 1 then category end) as primary_category,
-        max(case when label_rank = 1 then subpattern end) as primary_subpattern,
-        max(case when label_rank = 1 then label_score end) as primary_score,
-        max(case when label_rank = 1 then classifier end) as primary_classifier
+        category as primary_category,
+        subpattern as primary_subpattern,
+        label_score as primary_score,
+        classifier as primary_classifier
+    from labels
+    where label_rank = 1
+
+),
+
+label_counts as (
+
+    select
+        batch_id,
+        posting_id,
+        position,
+        count(*) as label_count
     from labels
     group by batch_id, posting_id, position
+
+),
+
+label_summary as (
+
+    select
+        label_counts.batch_id,
+        label_counts.posting_id,
+        label_counts.position,
+        label_counts.label_count,
+        primary_labels.primary_category,
+        primary_labels.primary_subpattern,
+        primary_labels.primary_score,
+        primary_labels.primary_classifier
+    from label_counts
+    left join primary_labels
+        on label_counts.batch_id = primary_labels.batch_id
+        and label_counts.posting_id = primary_labels.posting_id
+        and label_counts.position = primary_labels.position
 
 )
 
