@@ -45,6 +45,18 @@ lowered as (
         change_seq
     from responsibilities
 
+),
+
+-- the text's runs of 4 or more letters, sorted; the final select keeps each word's first
+-- occurrence (a sorted list's duplicates are neighbours), which at a million postings cost
+-- half the time of a list_distinct before the sort
+sorted_word_runs as (
+
+    select
+        *,
+        list_sort({{ word_list('text_lower') }}) as sorted_words
+    from lowered
+
 )
 
 select
@@ -55,7 +67,9 @@ select
     list_filter({{ split_whitespace('text_lower') }}, token -> token <> '') as tokens,
     -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
     -- distinct was computed)
-    list_sort(list_distinct({{ word_list('text_lower') }})) as words,
+    list_filter(
+        sorted_words, (word, i) -> i = 1 or sorted_words[i - 1] <> word
+    ) as words,
     primary_category,
     primary_subpattern,
     primary_score,
@@ -67,4 +81,4 @@ select
     not regexp_matches(text_key, '\b(you|your|yours|we|our|ours|us)\b') as is_plain_duty,
     change_seq
 
-from lowered
+from sorted_word_runs
