@@ -7,13 +7,14 @@ from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import (
+    RAW_TEXT_COLUMNS,
+    StageWriter,
     computed_chunks,
     log_chunk,
     pending_postings,
     read_postings,
     replace_rows,
     stage_fingerprint,
-    write_stage,
 )
 
 
@@ -115,14 +116,15 @@ def responsibility_labels(
             lambda part: read_postings(con, "clean.responsibilities", part),
             lambda found: (found.height, label_by_batch(found, tax, classify)),
         )
-        for done, part, (chunk_items, labels) in chunks:
-            write_stage(con, "classify", part, labels, fingerprint, context.run_id)
-            items += chunk_items
-            labelled += labels.height
-            primary_other += labels.filter(
-                (pl.col("rank") == 1) & (pl.col("category") == "other")
-            ).height
-            log_chunk(context, "classify", done, part, keys)
+        with StageWriter(con, "classify", fingerprint, context.run_id) as writer:
+            for done, part, (chunk_items, labels) in chunks:
+                writer.write(part, labels)
+                items += chunk_items
+                labelled += labels.height
+                primary_other += labels.filter(
+                    (pl.col("rank") == 1) & (pl.col("category") == "other")
+                ).height
+                log_chunk(context, "classify", done, part, keys)
         total = con.execute("SELECT count(*) FROM clean.responsibility_labels").fetchone()[0]
     context.log.info(f"labelled {items} new or changed responsibilities with {tax.label}")
     return dg.MaterializeResult(
@@ -168,15 +170,16 @@ def posting_role_types(
         chunks = computed_chunks(
             keys,
             lambda part: (
-                read_postings(con, "clean.postings", part),
+                read_postings(con, "clean.postings", part, exclude=RAW_TEXT_COLUMNS),
                 read_postings(con, "clean.responsibility_labels", part),
             ),
             lambda read: classify(*read),
         )
-        for done, part, typed in chunks:
-            write_stage(con, "role_types", part, typed, fingerprint, context.run_id)
-            typed_rows += typed.height
-            log_chunk(context, "role types", done, part, keys)
+        with StageWriter(con, "role_types", fingerprint, context.run_id) as writer:
+            for done, part, typed in chunks:
+                writer.write(part, typed)
+                typed_rows += typed.height
+                log_chunk(context, "role types", done, part, keys)
         split = con.execute(
             "SELECT role_type, count(*) FROM clean.posting_role_types GROUP BY 1 ORDER BY 1"
         ).fetchall()

@@ -5,12 +5,13 @@ import dagster as dg
 from pipeline.extract import get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.warehouse import (
+    RAW_TEXT_COLUMNS,
+    StageWriter,
     computed_chunks,
     log_chunk,
     pending_postings,
     read_postings,
     stage_fingerprint,
-    write_stage,
 )
 
 
@@ -31,15 +32,18 @@ def responsibilities(
         extract = get_extractor(roleprint.extractor)
         items, covered, by_method = 0, 0, {}
         chunks = computed_chunks(
-            keys, lambda part: read_postings(con, "clean.postings", part), extract
+            keys,
+            lambda part: read_postings(con, "clean.postings", part, exclude=RAW_TEXT_COLUMNS),
+            extract,
         )
-        for done, part, found in chunks:
-            write_stage(con, "extract", part, found, fingerprint, context.run_id)
-            items += found.height
-            covered += found["posting_id"].n_unique()
-            for method, n in found.group_by("method").len().iter_rows():
-                by_method[method] = by_method.get(method, 0) + n
-            log_chunk(context, "extract", done, part, keys)
+        with StageWriter(con, "extract", fingerprint, context.run_id) as writer:
+            for done, part, found in chunks:
+                writer.write(part, found)
+                items += found.height
+                covered += found["posting_id"].n_unique()
+                for method, n in found.group_by("method").len().iter_rows():
+                    by_method[method] = by_method.get(method, 0) + n
+                log_chunk(context, "extract", done, part, keys)
         total = con.execute("SELECT count(*) FROM clean.responsibilities").fetchone()[0]
     context.log.info(
         f"{items} responsibilities from {covered} of {keys.height} new or changed postings"

@@ -12,6 +12,7 @@ from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.text.clean import clean_batch
 from pipeline.text.dedup import posting_bands
 from pipeline.warehouse import (
+    StageWriter,
     assign_duplicates,
     computed_chunks,
     drop_orphans,
@@ -20,7 +21,6 @@ from pipeline.warehouse import (
     read_postings,
     reset_derived,
     stage_fingerprint,
-    write_stage,
 )
 
 
@@ -56,21 +56,18 @@ def clean_postings(
         chunks = computed_chunks(
             keys, lambda part: read_postings(con, "raw.postings", part), clean_batch
         )
-        for done, part, clean in chunks:
-            signed = clean.filter(pl.col("signature").is_not_null())
-            write_stage(
-                con,
-                "normalise",
-                part,
-                clean,
-                fingerprint,
-                context.run_id,
-                extra={
-                    "clean.posting_signatures": signed,
-                    "clean.posting_bands": posting_bands(signed),
-                },
-            )
-            log_chunk(context, "normalise", done, part, keys)
+        with StageWriter(con, "normalise", fingerprint, context.run_id) as writer:
+            for done, part, clean in chunks:
+                signed = clean.filter(pl.col("signature").is_not_null())
+                writer.write(
+                    part,
+                    clean,
+                    extra={
+                        "clean.posting_signatures": signed,
+                        "clean.posting_bands": posting_bands(signed),
+                    },
+                )
+                log_chunk(context, "normalise", done, part, keys)
         dedup_run = assign_duplicates(con, dedup=roleprint.dedup)
         context.log.info(
             f"duplicate flags: {dedup_run['mode']} pass over {dedup_run['examined']} postings, "

@@ -574,5 +574,6 @@ def write_postings(frame: pl.DataFrame, out: Path, seed: int = 7) -> GeneratedSe
                 chunk.write_csv(path)
             files += 1
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    chars = int(frame["description"].str.len_chars().sum() or 0)
+    # len_chars is UInt32, and so is its sum: a million descriptions overflow it
+    chars = int(frame["description"].str.len_chars().cast(pl.Int64).sum() or 0)
     return GeneratedSet(out, frame.height, files, total, chars, by_format)

@@ -1,8 +1,9 @@
 """Responsibility extractors, chosen by name in the pipeline's config (ROLEPRINT_EXTRACTOR).
 
-An extractor maps clean postings (with description_text and precomputed_responsibilities) to
-responsibilities (posting_id, batch_id, position, text, section, method); a later LLM-based
-backend registers here and the assets pick it up by name.
+An extractor maps clean postings (every column but the raw description: it reads
+description_text and precomputed_responsibilities) to responsibilities (posting_id, batch_id,
+position, text, section, method); a later LLM-based backend registers here and the assets
+pick it up by name.
 """
 
 from __future__ import annotations

@@ -173,6 +173,42 @@ def test_only_postings_whose_duplicate_flags_change_are_recorded(tmp_path):
         assert _changes(con) == {("b1", "p2"): 2}
 
 
+def _done(con, stage: str) -> list[str]:
+    rows = con.execute(
+        "SELECT posting_id FROM meta.stage_state WHERE stage = ? ORDER BY 1", [stage]
+    )
+    return [p for (p,) in rows.fetchall()]
+
+
+def test_a_stage_writer_commits_every_so_many_postings_and_an_error_loses_only_the_open_ones(
+    tmp_path,
+):
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        warehouse.ensure_tables(con)
+        with (
+            pytest.raises(RuntimeError, match="chunk 4 failed"),
+            warehouse.StageWriter(con, "role_types", "fp", "run-1", postings_per_commit=3) as w,
+        ):
+            w.write(*_role_types("p1", "p2"))
+            w.write(*_role_types("p3"))  # 3 postings: committed
+            assert w.committed == 3 and w.uncommitted == 0
+            w.write(*_role_types("p4"))
+            assert w.uncommitted == 1
+            raise RuntimeError("chunk 4 failed")
+        # p4's rows and state were rolled back; the next run finds it still pending
+        assert _done(con, "role_types") == ["p1", "p2", "p3"]
+        typed = con.execute("SELECT posting_id FROM clean.posting_role_types ORDER BY 1")
+        assert [p for (p,) in typed.fetchall()] == ["p1", "p2", "p3"]
+        # leaving the block without an error commits what is left
+        with warehouse.StageWriter(con, "role_types", "fp", "run-2", postings_per_commit=10) as w:
+            w.write(*_role_types("p4"))
+            w.write(*_role_types("p1"))  # replaces p1's rows, in the same transaction
+        assert _done(con, "role_types") == ["p1", "p2", "p3", "p4"]
+        count = con.execute("SELECT count(*) FROM clean.posting_role_types").fetchone()[0]
+        assert count == 4
+
+
 def test_a_warehouse_from_before_the_change_log_counts_its_postings_as_changed_once(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.ensure_tables(con)
