@@ -706,8 +706,10 @@ def reset_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every stage's work (not the raw layer): the next run rebuilds from raw."""
     con.execute("BEGIN TRANSACTION")
     record_changes(con, "SELECT batch_id, posting_id FROM meta.posting_changes")
-    for table in (*DERIVED_TABLES, "meta.stage_state", *DEDUP_STATE):
+    for table in DERIVED_TABLES:  # dbt's staging views read these: their rows go, not them
         con.execute(f"DELETE FROM {table}")
+    for table in ("meta.stage_state", *DEDUP_STATE):  # no view reads these
+        empty_table(con, table)
     con.execute("COMMIT")
 
 
