@@ -599,3 +599,28 @@ def test_incremental_run_rebuilds_only_changed_postings_and_matches_a_full_refre
     assert ("p5", "security_compliance") in categories and not any(
         posting == "p1" for posting, _ in categories
     )
+
+
+def test_word_counts_per_batch_follow_the_selected_words(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """word_frequency's counts are kept per batch and word: when the selection of words
+    changes, an incremental run removes the rows of words no longer selected and counts the
+    newly selected ones in the batches that did not change, so its tables equal a full
+    build's both ways (top 3 words, then the default top 200 again; no posting changes, so
+    every batch keeps the rows it has for words still selected)."""
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for workdir in (incremental, full):
+        workdir.mkdir()
+        shutil.copy(built_warehouse, workdir / WAREHOUSE_NAME)
+    containment = "intermediate.int_responsibilities__word_containment"
+    few = ("--vars", "{word_frequency_top_n: 3}")
+    for incremental_args, full_args in ((few, (*few, "--full-refresh")), ((), ("--full-refresh",))):
+        run_dbt_side_by_side({incremental: incremental_args, full: full_args})
+        rebuilt = built_tables(incremental / WAREHOUSE_NAME)
+        from_scratch = built_tables(full / WAREHOUSE_NAME)
+        assert rebuilt[containment] == from_scratch[containment]
+        assert rebuilt["marts.word_frequency"] == from_scratch["marts.word_frequency"]
+        words = len(rebuilt["intermediate.int_responsibilities__frequent_words"])
+        batches = {row[0] for row in rebuilt[containment]}
+        assert len(batches) == 2 and len(rebuilt[containment]) == words * len(batches)
