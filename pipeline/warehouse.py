@@ -96,10 +96,13 @@ DDL = {
         ingested_at TIMESTAMP NOT NULL, records_read BIGINT NOT NULL, loaded BIGINT NOT NULL,
         quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL, unchanged BIGINT,
         replaced BIGINT, files_read BIGINT, files_unchanged BIGINT""",
+    # no copy of the raw description (raw.postings keeps it): the stages after normalise read
+    # the normalised text only, and the copy was the largest column a run wrote (about 5 GB
+    # of text at a million postings), then copied again by every publish
     "clean.postings": """
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, title VARCHAR, company VARCHAR, location VARCHAR,
-        posted_date DATE, description_raw VARCHAR, description_format VARCHAR NOT NULL,
+        posted_date DATE, description_format VARCHAR NOT NULL,
         raw_hash VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, extra VARCHAR,
         precomputed_responsibilities VARCHAR[], precomputed_role_type VARCHAR,
         description_text VARCHAR, title_normalized VARCHAR, seniority VARCHAR,
@@ -194,6 +197,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
                 if column in BACKFILL.get(table, {}):
                     con.execute(f"UPDATE {table} SET {column} = {BACKFILL[table][column]}")
+        for column in DROPPED_COLUMNS.get(table, ()):
+            if column in existing:
+                con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 # rows for a table added to a warehouse written before the table existed
@@ -206,6 +212,11 @@ BACKFILL_ROWS = {
     # built before the log existed cover it
     "meta.posting_changes": """INSERT INTO meta.posting_changes
         SELECT DISTINCT batch_id, posting_id, 0 FROM meta.stage_state""",
+}
+
+# columns a warehouse written under an older contract has and the contract dropped
+DROPPED_COLUMNS = {
+    "clean.postings": ("description_raw",),
 }
 
 # values for columns added to tables written before the column existed
@@ -470,11 +481,6 @@ def log_chunk(context, stage: str, done: int, part: pl.DataFrame, keys: pl.DataF
     """Progress of a chunked stage, once per chunk."""
     processed = min(done * CHUNK_POSTINGS, keys.height) if part.height else 0
     context.log.info(f"{stage}: {processed:,} of {keys.height:,} postings done")
-
-
-#: clean.postings columns the stages after normalise do not read: they work on the normalised
-#: text, and the raw description (about as long) doubled what each chunk read and converted.
-RAW_TEXT_COLUMNS = ("description_raw",)
 
 
 def read_postings(

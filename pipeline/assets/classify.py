@@ -7,7 +7,6 @@ from pipeline.classify import get_category_classifier, get_role_type_classifier
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import (
-    RAW_TEXT_COLUMNS,
     StageWriter,
     computed_chunks,
     log_chunk,
@@ -170,7 +169,7 @@ def posting_role_types(
         chunks = computed_chunks(
             keys,
             lambda part: (
-                read_postings(con, "clean.postings", part, exclude=RAW_TEXT_COLUMNS),
+                read_postings(con, "clean.postings", part),
                 read_postings(con, "clean.responsibility_labels", part),
             ),
             lambda read: classify(*read),

@@ -5,7 +5,6 @@ import dagster as dg
 from pipeline.extract import get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.warehouse import (
-    RAW_TEXT_COLUMNS,
     StageWriter,
     computed_chunks,
     log_chunk,
@@ -33,7 +32,7 @@ def responsibilities(
         items, covered, by_method = 0, 0, {}
         chunks = computed_chunks(
             keys,
-            lambda part: read_postings(con, "clean.postings", part, exclude=RAW_TEXT_COLUMNS),
+            lambda part: read_postings(con, "clean.postings", part),
             extract,
         )
         with StageWriter(con, "extract", fingerprint, context.run_id) as writer:

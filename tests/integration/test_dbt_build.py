@@ -208,7 +208,7 @@ def create_warehouse(path: Path) -> None:
             )
         con.execute(
             "create table clean.postings as "
-            "select p.*, e.* exclude (batch_id, posting_id) "
+            "select p.* exclude (description_raw), e.* exclude (batch_id, posting_id) "
             "from raw.postings p join clean.postings_extra e using (batch_id, posting_id)"
         )
         con.execute("drop table clean.postings_extra")

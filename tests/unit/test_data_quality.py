@@ -58,7 +58,7 @@ def clean_frame(**overrides) -> pd.DataFrame:
     }
     clean.update(overrides)
     raw_overrides = {k: v for k, v in clean.items() if k in raw_frame().columns}
-    frame = raw_frame(**raw_overrides)
+    frame = raw_frame(**raw_overrides).drop(columns="description_raw")  # raw.postings only
     for column, values in clean.items():
         frame[column] = values
     return frame
@@ -161,7 +161,7 @@ def category_changes_frame(**overrides) -> pd.DataFrame:
 VALID = {
     "raw_postings": (raw_frame, {}, 14),
     "quarantine": (quarantine_frame, {}, 2),
-    "clean_postings": (clean_frame, {}, 23),
+    "clean_postings": (clean_frame, {}, 22),
     "responsibilities": (responsibilities_frame, {}, 10),
     "responsibility_labels": (labels_frame, {"categories": CATEGORIES}, 11),
     "posting_role_types": (role_types_frame, {}, 8),

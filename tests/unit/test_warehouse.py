@@ -237,3 +237,23 @@ def test_dbt_tests_check_the_postings_changed_since_the_last_successful_build(tm
         warehouse.record_dbt_build(con, "run-3", 3, full_refresh=False)
         assert warehouse.scope_dbt_tests(con, full_refresh=False) == (0, 3)
         assert warehouse.scope_dbt_tests(con, full_refresh=True) == (3, 3)
+
+
+def test_a_warehouse_from_before_a_dropped_column_loses_it_and_keeps_its_rows(tmp_path):
+    old_postings = warehouse.DDL["clean.postings"].replace(
+        "description_format VARCHAR", "description_raw VARCHAR, description_format VARCHAR"
+    )
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA clean")
+        con.execute(f"CREATE TABLE clean.postings ({old_postings})")
+        con.execute(
+            """INSERT INTO clean.postings (posting_id, source, source_uri, batch_id,
+                   description_raw, description_format, raw_hash, ingested_at, language,
+                   pii_redactions, is_analysed)
+               VALUES ('p1', 's', 'u', 'b1', '<p>Build</p>', 'html', 'h', now(), 'en', 0, true)"""
+        )
+        warehouse.ensure_tables(con)
+        columns = [c for (c, *_) in con.execute("DESCRIBE clean.postings").fetchall()]
+        assert columns == warehouse.columns_of("clean.postings")
+        assert con.execute("SELECT posting_id FROM clean.postings").fetchall() == [("p1",)]
+        warehouse.ensure_tables(con)  # a second run has nothing left to drop

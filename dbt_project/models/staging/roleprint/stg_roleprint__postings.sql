@@ -21,7 +21,6 @@ renamed as (
         cast(company as {{ dbt.type_string() }}) as company,
         cast(location as {{ dbt.type_string() }}) as location,
         cast(posted_date as date) as posted_date,
-        cast(description_raw as {{ dbt.type_string() }}) as description_raw,
         cast(description_format as {{ dbt.type_string() }}) as description_format,
         cast(extra as {{ dbt.type_string() }}) as extra_json,
         precomputed_responsibilities,
