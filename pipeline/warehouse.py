@@ -483,18 +483,11 @@ def log_chunk(context, stage: str, done: int, part: pl.DataFrame, keys: pl.DataF
     context.log.info(f"{stage}: {processed:,} of {keys.height:,} postings done")
 
 
-def read_postings(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    keys: pl.DataFrame,
-    exclude: Sequence[str] = (),
-) -> pl.DataFrame:
-    """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id), without
-    the columns in `exclude`."""
+def read_postings(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id)."""
     wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
-    columns = f"t.* EXCLUDE ({', '.join(exclude)})" if exclude else "t.*"
     return con.execute(
-        f"SELECT {columns} FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
+        f"SELECT t.* FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
     ).pl()
 
 
