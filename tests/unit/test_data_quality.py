@@ -224,6 +224,23 @@ def test_valid_frame_passes(suite):
     json.dumps(result.to_metadata())
 
 
+def test_validation_does_not_fingerprint_the_frame(monkeypatch):
+    """GX's batch fingerprint (a hash of the whole frame, twice per validation) is switched
+    off through the pinned GX's HASH_THRESHOLD: a GX upgrade that drops the constant, or
+    hashes anyway, fails here."""
+    run_suite("responsibilities", responsibilities_frame())  # GX loaded and configured
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    assert pandas_execution_engine.HASH_THRESHOLD == 0
+
+    def no_hashing(df):
+        raise AssertionError("GX hashed the frame")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", no_hashing)
+    result = run_suite("responsibilities", responsibilities_frame())
+    assert result.success, result.summary()
+
+
 def test_caller_frame_is_not_modified():
     frame = clean_frame()
     before = list(frame.columns)
