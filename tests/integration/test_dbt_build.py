@@ -591,8 +591,9 @@ def test_incremental_run_rebuilds_only_changed_postings_and_matches_a_full_refre
     rebuilt = built_tables(incremental / WAREHOUSE_NAME)
     from_scratch = built_tables(full / WAREHOUSE_NAME)
     assert rebuilt.keys() == from_scratch.keys()
-    for name in rebuilt:
+    for name in rebuilt.keys() - {CONTAINMENT}:
         assert rebuilt[name] == from_scratch[name], name
+    assert reported_word_counts(rebuilt) == reported_word_counts(from_scratch)
     joined = rebuilt["intermediate.int_postings__joined"]
     assert {row[1] for row in joined} == {"p1", "p2", "p3", "p5", "p6"}
     categories = {(row[1], row[2]) for row in rebuilt["intermediate.int_postings__categories"]}
@@ -605,22 +606,41 @@ def test_word_counts_per_batch_follow_the_selected_words(
     built_warehouse: Path, tmp_path: Path
 ) -> None:
     """word_frequency's counts are kept per batch and word: when the selection of words
-    changes, an incremental run removes the rows of words no longer selected and counts the
-    newly selected ones in the batches that did not change, so its tables equal a full
-    build's both ways (top 3 words, then the default top 200 again; no posting changes, so
-    every batch keeps the rows it has for words still selected)."""
+    changes, an incremental run removes the rows of words no longer selected (reported or
+    margin) and counts the newly reported ones in the batches that did not change, so the
+    counts of every reported word, and the mart, equal a full build's both ways (top 3
+    words, then the top 10; no posting changes, so every batch keeps the rows it has for
+    words still selected). Margin words new to the selection are not counted in unchanged
+    batches: there the full build has more rows."""
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     for workdir in (incremental, full):
         workdir.mkdir()
         shutil.copy(built_warehouse, workdir / WAREHOUSE_NAME)
-    containment = "intermediate.int_responsibilities__word_containment"
-    few = ("--vars", "{word_frequency_top_n: 3}")
-    for incremental_args, full_args in ((few, (*few, "--full-refresh")), ((), ("--full-refresh",))):
-        run_dbt_side_by_side({incremental: incremental_args, full: full_args})
+    for top_n in (3, 10):
+        words = ("--vars", f"{{word_frequency_top_n: {top_n}, word_frequency_count_margin: 2}}")
+        run_dbt_side_by_side({incremental: words, full: (*words, "--full-refresh")})
         rebuilt = built_tables(incremental / WAREHOUSE_NAME)
         from_scratch = built_tables(full / WAREHOUSE_NAME)
-        assert rebuilt[containment] == from_scratch[containment]
+        assert reported_word_counts(rebuilt) == reported_word_counts(from_scratch)
         assert rebuilt["marts.word_frequency"] == from_scratch["marts.word_frequency"]
-        words = len(rebuilt["intermediate.int_responsibilities__frequent_words"])
-        batches = {row[0] for row in rebuilt[containment]}
-        assert len(batches) == 2 and len(rebuilt[containment]) == words * len(batches)
+        selected = rebuilt[FREQUENT_WORDS]
+        reported = [row for row in selected if row[4]]
+        batches = {row[0] for row in rebuilt[CONTAINMENT]}
+        assert len(batches) == 2
+        assert len(reported_word_counts(rebuilt)) == len(reported) * len(batches)
+        # a full build counts the margin too, in every batch
+        assert len(from_scratch[CONTAINMENT]) == len(selected) * len(batches)
+        assert len(selected) > len(reported)
+    # the top 10 reported words ranked 4 to 10 anew (counted) and two margin words after
+    # them, which the unchanged batches were not counted for
+    assert len(rebuilt[CONTAINMENT]) < len(from_scratch[CONTAINMENT])
+
+
+CONTAINMENT = "intermediate.int_responsibilities__word_containment"
+FREQUENT_WORDS = "intermediate.int_responsibilities__frequent_words"
+
+
+def reported_word_counts(tables: dict[str, list[tuple]]) -> list[tuple]:
+    """The word containment rows of the words word_frequency reports (is_reported)."""
+    reported = {row[0] for row in tables[FREQUENT_WORDS] if row[4]}
+    return [row for row in tables[CONTAINMENT] if row[1] in reported]

@@ -15,6 +15,7 @@ with
 words as (
 
     select * from {{ ref('int_responsibilities__frequent_words') }}
+    where is_reported
 
 ),
 

@@ -1,10 +1,14 @@
 -- Per batch and word of int_responsibilities__frequent_words, the number of responsibilities
 -- of analysed postings whose lower-cased text contains the word as a substring:
 -- word_frequency's responsibilities_containing is the sum over batches.
--- Incremental by batch (macros/incremental_by_batch.sql): a run counts every word for the
--- batches with a changed posting, and for the other batches only the words they have no row
--- for (words new to the selection); rows of words no longer selected are removed after the
--- build (post-hook), so the table is the same as a full build's.
+-- Incremental by batch (macros/incremental_by_batch.sql): a run counts every word of
+-- int_responsibilities__frequent_words (reported or margin) for the batches with a changed
+-- posting, and for the other batches only the reported words they have no row for (words
+-- new to the report that were not in the margin when the batch was counted). Every batch
+-- thus has a row for every reported word, as on a full build; rows of words that left
+-- int_responsibilities__frequent_words are removed after the build (post-hook). A margin
+-- word may lack rows in batches counted before it entered the margin: the mart reads the
+-- reported words only.
 
 {{
     config(
@@ -28,6 +32,7 @@ selected as (
     select
         word,
         has_whitespace,
+        is_reported,
         row_number() over (order by word) - 1 as word_number
     from {{ ref('int_responsibilities__frequent_words') }}
 
@@ -41,7 +46,7 @@ batches as (
         max(batch_changes.change_seq) as change_seq
     from {{ ref('stg_roleprint__posting_changes') }} as batch_changes
     where batch_changes.batch_id in (
-        select distinct batch_id from {{ ref('int_responsibilities__words') }}
+        select distinct batch_id from {{ ref('int_responsibilities__analysed') }}
     )
     group by batch_changes.batch_id
 
@@ -60,11 +65,14 @@ wanted as (
     cross join selected
     {%- if is_incremental() %}
     where batches.batch_id in (select batch_id from changed)
-        or not exists (
-            select 1
-            from {{ this }} as counted
-            where counted.batch_id = batches.batch_id
-                and counted.word = selected.word
+        or (
+            selected.is_reported
+            and not exists (
+                select 1
+                from {{ this }} as counted
+                where counted.batch_id = batches.batch_id
+                    and counted.word = selected.word
+            )
         )
     {%- endif %}
 
@@ -77,15 +85,16 @@ wanted_batches as (
 
 ),
 
--- the token lists of the wanted batches as rows, streamed from the table by each reader;
--- a responsibility's number is its row's rowid there
+-- the whitespace tokens of the wanted batches' texts as rows (like Python's
+-- text.lower().split()), streamed from the table by each reader; a responsibility's number
+-- is its row's rowid there
 tokens as not materialized (
 
     select
         batch_id,
         {{ row_number_in_table() }} as responsibility_number,
-        unnest(tokens) as token
-    from {{ ref('int_responsibilities__words') }}
+        unnest({{ whitespace_tokens('responsibility_text') }}) as token
+    from {{ ref('int_responsibilities__analysed') }}
     where batch_id in (select batch_id from wanted_batches)
 
 ),
