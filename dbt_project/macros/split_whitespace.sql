@@ -43,13 +43,3 @@
 {% macro default__word_list(text_expr) -%}
     regexp_extract_all({{ text_expr }}, '[a-z]{4,}')
 {%- endmacro %}
-
-
-{#- The lower-cased whitespace tokens of a text, like Python's `text.lower().split()`:
-    punctuation kept, no empty tokens. -#}
-{% macro whitespace_tokens(text_expr) -%}
-    list_filter(
-        {{ roleprint.split_whitespace('lower(' ~ text_expr ~ ')') }},
-        token -> token <> ''
-    )
-{%- endmacro %}

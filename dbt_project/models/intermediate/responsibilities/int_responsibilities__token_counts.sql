@@ -1,6 +1,5 @@
 -- Per batch, how often each whitespace token longer than 3 characters occurs in the
--- responsibilities of analysed postings (the lower-cased texts of
--- int_responsibilities__analysed split on whitespace, like Python's str.split()):
+-- responsibilities of analysed postings (int_responsibilities__words' token lists):
 -- word_frequency's token_count is the sum over batches. Incremental by batch
 -- (macros/incremental_by_batch.sql): a nightly run counts the new batch's tokens, not the
 -- whole warehouse's.
@@ -25,8 +24,8 @@ tokens as (
 
     select
         batch_id,
-        unnest({{ whitespace_tokens('responsibility_text') }}) as token
-    from {{ ref('int_responsibilities__analysed') }}
+        unnest(tokens) as token
+    from {{ ref('int_responsibilities__words') }}
     where batch_id in (select batch_id from changed)
 
 ),

@@ -46,7 +46,7 @@ batches as (
         max(batch_changes.change_seq) as change_seq
     from {{ ref('stg_roleprint__posting_changes') }} as batch_changes
     where batch_changes.batch_id in (
-        select distinct batch_id from {{ ref('int_responsibilities__analysed') }}
+        select distinct batch_id from {{ ref('int_responsibilities__words') }}
     )
     group by batch_changes.batch_id
 
@@ -85,16 +85,15 @@ wanted_batches as (
 
 ),
 
--- the whitespace tokens of the wanted batches' texts as rows (like Python's
--- text.lower().split()), streamed from the table by each reader; a responsibility's number
--- is its row's rowid there
+-- the token lists of the wanted batches as rows, streamed from the table by each reader;
+-- a responsibility's number is its row's rowid there
 tokens as not materialized (
 
     select
         batch_id,
         {{ row_number_in_table() }} as responsibility_number,
-        unnest({{ whitespace_tokens('responsibility_text') }}) as token
-    from {{ ref('int_responsibilities__analysed') }}
+        unnest(tokens) as token
+    from {{ ref('int_responsibilities__words') }}
     where batch_id in (select batch_id from wanted_batches)
 
 ),

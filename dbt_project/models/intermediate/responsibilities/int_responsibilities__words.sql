@@ -1,11 +1,8 @@
 -- The words of each responsibility of an analysed posting, split once per changed posting
--- and stored as lists, so that representative_responsibilities aggregates lists on every
--- run instead of running a regular expression over every text. With the primary label and
--- the per-text features representative_responsibilities ranks on, also computed once per
--- changed posting, so that mart reads this one table and no text. (Whitespace tokens are not
--- stored: the models counting them read a batch at a time, and splitting a text costs
--- about what reading a stored list does, while writing 220 million list entries at a
--- million postings took 20 of this model's 70 s.)
+-- and stored as lists, so that word_frequency and representative_responsibilities aggregate
+-- lists on every run instead of running a regular expression over every text. With the
+-- primary label and the per-text features representative_responsibilities ranks on, also
+-- computed once per changed posting, so that mart reads this one table and no text.
 -- Incremental by posting (macros/incremental_by_posting.sql): same rows and keys as
 -- int_responsibilities__analysed.
 
@@ -66,6 +63,8 @@ select
     batch_id,
     posting_id,
     position,
+    -- whitespace tokens like Python's str.split(): punctuation kept, no empty tokens
+    list_filter({{ split_whitespace('text_lower') }}, token -> token <> '') as tokens,
     -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
     -- distinct was computed)
     list_filter(
