@@ -333,6 +333,16 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+CONTAINMENT = "intermediate.int_responsibilities__word_containment"
+FREQUENT_WORDS = "intermediate.int_responsibilities__frequent_words"
+
+
+def reported_word_counts(tables: dict[str, list[tuple]]) -> list[tuple]:
+    """The word containment rows of the words word_frequency reports (is_reported)."""
+    reported = {row[0] for row in tables[FREQUENT_WORDS] if row[4]}
+    return [row for row in tables[CONTAINMENT] if row[1] in reported]
+
+
 def test_wilson_reference_matches_hand_values() -> None:
     # 2 of 3 postings: p = 0.667, 95% interval ~ [0.208, 0.939].
     low, high = wilson(2, 3)
@@ -634,13 +644,3 @@ def test_word_counts_per_batch_follow_the_selected_words(
     # the top 10 reported words ranked 4 to 10 anew (counted) and two margin words after
     # them, which the unchanged batches were not counted for
     assert len(rebuilt[CONTAINMENT]) < len(from_scratch[CONTAINMENT])
-
-
-CONTAINMENT = "intermediate.int_responsibilities__word_containment"
-FREQUENT_WORDS = "intermediate.int_responsibilities__frequent_words"
-
-
-def reported_word_counts(tables: dict[str, list[tuple]]) -> list[tuple]:
-    """The word containment rows of the words word_frequency reports (is_reported)."""
-    reported = {row[0] for row in tables[FREQUENT_WORDS] if row[4]}
-    return [row for row in tables[CONTAINMENT] if row[1] in reported]
