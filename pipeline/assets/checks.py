@@ -98,9 +98,13 @@ def validate_rows(
     parts = -(-rows // part_rows)
     if parts <= 1 or not splits_by_posting(build_suite(suite, **params)):
         return run_suite(suite, con.execute(query, args).df(), **params)
+    # stored in part order, so that each part's read skips the other parts' row groups
+    # (1M postings' responsibilities, 6 parts: 2.4 s + 23.3 s of reads unordered, 5.0 s +
+    # 10.0 s ordered)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE dq_rows_by_part AS
-            SELECT *, hash(batch_id, posting_id) % {parts} AS dq_part FROM ({query})""",
+            SELECT *, hash(batch_id, posting_id) % {parts} AS dq_part FROM ({query})
+            ORDER BY dq_part""",
         args,
     )
     try:
