@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from pipeline.settings import DBT_PROJECT_DIR, Settings, SourceSpec
-from pipeline.warehouse import ensure_tables
+from pipeline.warehouse import STORAGE_VERSION, ensure_tables
 
 # Every step that opens the warehouse claims this pool (limit 1 in dagster.yaml): DuckDB allows
 # one writer per file, and a second process cannot even read while one writes.
@@ -139,10 +139,12 @@ CHECKPOINT_THRESHOLD = "256MB"
 
 
 def warehouse_config(settings: Settings) -> dict[str, str]:
-    """DuckDB settings of the pipeline's own connections to the working warehouse."""
+    """DuckDB settings of the pipeline's own connections to the working warehouse (the
+    storage version applies when the connection creates the file)."""
     return {
         "memory_limit": settings.duckdb_memory_limit,
         "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+        "storage_compatibility_version": STORAGE_VERSION,
     }
 
 

@@ -24,10 +24,19 @@ from pipeline.sources.ingest import IngestResult, KnownPosting, SourceFile
 from pipeline.text.dedup import KEY_SEP as _KEY_SEP
 from pipeline.text.dedup import flags, near_pairs_of, posting_bands, posting_key
 
-RAW_POSTING_COLUMNS = """
+#: The storage format of a new warehouse file (the pinned DuckDB's; a file keeps the format it
+#: was created in). DuckDB otherwise writes its oldest readable format, v0.10, which cannot
+#: compress a string too long for a block's dictionary: the descriptions (several KB each)
+#: were stored as they are, about 10 GB of a million postings' 14.5 GB file, read back by
+#: every stage after them and copied whole by every publish.
+STORAGE_VERSION = "v1.5.0"
+#: The type of the description columns: zstd (DuckDB >= 1.2 formats) over long text.
+LONG_TEXT = "VARCHAR USING COMPRESSION zstd"
+
+RAW_POSTING_COLUMNS = f"""
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, title VARCHAR, company VARCHAR, location VARCHAR,
-        posted_date DATE, description_raw VARCHAR, description_format VARCHAR NOT NULL,
+        posted_date DATE, description_raw {LONG_TEXT}, description_format VARCHAR NOT NULL,
         raw_hash VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, extra VARCHAR,
         precomputed_responsibilities VARCHAR[], precomputed_role_type VARCHAR,
         source_file VARCHAR, ingest_run_id VARCHAR"""
@@ -99,13 +108,13 @@ DDL = {
     # no copy of the raw description (raw.postings keeps it): the stages after normalise read
     # the normalised text only, and the copy was the largest column a run wrote (about 5 GB
     # of text at a million postings), then copied again by every publish
-    "clean.postings": """
+    "clean.postings": f"""
         posting_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_uri VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, title VARCHAR, company VARCHAR, location VARCHAR,
         posted_date DATE, description_format VARCHAR NOT NULL,
         raw_hash VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, extra VARCHAR,
         precomputed_responsibilities VARCHAR[], precomputed_role_type VARCHAR,
-        description_text VARCHAR, title_normalized VARCHAR, seniority VARCHAR,
+        description_text {LONG_TEXT}, title_normalized VARCHAR, seniority VARCHAR,
         language VARCHAR NOT NULL, pii_redactions INTEGER NOT NULL, dedup_key VARCHAR,
         duplicate_of VARCHAR, duplicate_of_batch_id VARCHAR, is_analysed BOOLEAN NOT NULL,
         duplicate_reason VARCHAR,
@@ -158,11 +167,6 @@ def columns_of(table: str) -> list[str]:
     """Column names of a contract table, in DDL order."""
     body = DDL[table].split("PRIMARY KEY")[0]
     return [part.split()[0] for part in body.split(",") if part.strip()]
-
-
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
 
 
 def column_types(table: str) -> dict[str, str]:

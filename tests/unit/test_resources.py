@@ -53,3 +53,32 @@ def test_the_warehouse_connection_checkpoints_less_often_than_duckdbs_default(tm
     assert default_threshold == "16.0 MiB"
     assert threshold == wanted_threshold
     assert limit == "1.8 GiB"  # the 2GB default memory limit, in DuckDB's units
+
+
+def test_a_new_warehouse_stores_the_descriptions_compressed(tmp_path):
+    """The file is created in the pinned DuckDB's storage format, the one in which the
+    description columns' zstd applies (in DuckDB's default v0.10 format it is ignored)."""
+    from pipeline.resources import build_resources
+    from pipeline.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, sources=())
+    long_text = "Build retrieval pipelines and evaluate them against labelled queries. " * 80
+    with build_resources(settings)["warehouse"].connect() as con:
+        con.execute(
+            """INSERT INTO raw.postings (posting_id, source, source_uri, batch_id,
+                   description_raw, description_format, raw_hash, ingested_at)
+               SELECT 'p' || i, 's', 'u', 'b1', ? || i, 'text', 'h', TIMESTAMP '2026-11-01'
+               FROM range(200) AS r(i)""",
+            [long_text],
+        )
+        con.execute("CHECKPOINT")
+        compressions = {
+            c
+            for (c,) in con.execute(
+                """SELECT DISTINCT compression FROM pragma_storage_info('raw.postings')
+                   WHERE column_name = 'description_raw' AND segment_type = 'VARCHAR'"""
+            ).fetchall()
+        }
+        stored = con.execute("SELECT max(length(description_raw)) FROM raw.postings").fetchone()
+    assert compressions == {"ZSTD"}
+    assert stored[0] == len(long_text) + 3
