@@ -92,16 +92,24 @@ category_sizes as (
 
 ),
 
+-- counted per word first, then divided by the category's size (a join of the few counts,
+-- not of every word row: 10.3 -> 7.6 s for the shares and typicality of a million postings)
 word_shares as (
 
     select
-        words.category,
-        words.word,
-        count(*) / max(category_sizes.category_items) as share_of_items
-    from words
+        word_counts.category,
+        word_counts.word,
+        word_counts.items / category_sizes.category_items as share_of_items
+    from (
+        select
+            category,
+            word,
+            count(*) as items
+        from words
+        group by category, word
+    ) as word_counts
     inner join category_sizes
-        on words.category = category_sizes.category
-    group by words.category, words.word
+        on word_counts.category = category_sizes.category
 
 ),
 
