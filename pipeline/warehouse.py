@@ -25,10 +25,10 @@ from pipeline.text.dedup import KEY_SEP as _KEY_SEP
 from pipeline.text.dedup import flags, near_pairs_of, posting_bands, posting_key
 
 #: The storage format of a new warehouse file (the pinned DuckDB's; a file keeps the format it
-#: was created in). DuckDB otherwise writes its oldest readable format, v0.10, which cannot
-#: compress a string too long for a block's dictionary: the descriptions (several KB each)
-#: were stored as they are, about 10 GB of a million postings' 14.5 GB file, read back by
-#: every stage after them and copied whole by every publish.
+#: was created in). DuckDB otherwise writes its oldest readable format, v0.10, which has no
+#: zstd for strings and stored the descriptions (several KB each) uncompressed: about 10 GB
+#: of a million postings' 14.5 GB file, read back by every stage after them and copied whole
+#: by every publish.
 STORAGE_VERSION = "v1.5.0"
 #: The type of the description columns: zstd (DuckDB >= 1.2 formats) over long text.
 LONG_TEXT = "VARCHAR USING COMPRESSION zstd"
