@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipeline.sources.ingest import IngestResult, KnownPosting, SourceFile
+from pipeline.sources.ingest import IngestResult, KnownPostings, SourceFile
 from pipeline.text.dedup import KEY_SEP as _KEY_SEP
 from pipeline.text.dedup import flags, near_pairs_of, posting_bands, posting_key
 
@@ -271,7 +271,7 @@ def file_manifest(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Sourc
 
 def known_postings(
     con: duckdb.DuckDBPyConnection, batch_id: str, rereading: Sequence[tuple[str, str]]
-) -> dict[str, KnownPosting]:
+) -> KnownPostings:
     """The postings loaded so far, by id, except what the files about to be re-read loaded into
     this same batch: re-reading a file in its batch replaces that file's contribution."""
     files = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
@@ -283,8 +283,8 @@ def known_postings(
                SELECT 1 FROM files AS f
                WHERE f.source = p.source AND f.source_file = p.source_file))""",
         {"batch": batch_id},
-    ).fetchall()
-    return {pid: KnownPosting(source, raw_hash, batch) for pid, source, raw_hash, batch in rows}
+    ).pl()
+    return KnownPostings.of_frame(rows)
 
 
 STAGING = "meta.ingest_staging"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,6 +101,69 @@ class KnownPosting:
     source: str
     raw_hash: str
     batch_id: str
+
+
+class KnownPostings(Mapping[str, KnownPosting]):
+    """The postings earlier runs loaded, by id, held as columns: a nightly run onto a million
+    postings looks up the ids it reads, instead of first building a million objects (6 s of
+    a 10k-posting increment's ingest)."""
+
+    def __init__(
+        self,
+        posting_ids: Sequence[str],
+        sources: Sequence[str],
+        raw_hashes: Sequence[str],
+        batch_ids: Sequence[str],
+    ) -> None:
+        self._row = dict(zip(posting_ids, range(len(posting_ids)), strict=True))
+        self._columns = (sources, raw_hashes, batch_ids)
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> KnownPostings:
+        """From a frame with the columns posting_id, source, raw_hash and batch_id."""
+        return cls(*(frame[c].to_list() for c in ("posting_id", "source", "raw_hash", "batch_id")))
+
+    def __getitem__(self, posting_id: str) -> KnownPosting:
+        row = self._row[posting_id]
+        source, raw_hash, batch_id = (column[row] for column in self._columns)
+        return KnownPosting(source, raw_hash, batch_id)
+
+    def __contains__(self, posting_id: object) -> bool:
+        return posting_id in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+class SeenIds(Mapping[str, tuple[str, str, str]]):
+    """posting_id -> (source, raw_hash, where first seen), for `place_id`: the ids this run
+    has placed, over the known postings (looked up there, not copied)."""
+
+    def __init__(self, known: Mapping[str, KnownPosting]) -> None:
+        self._known = known
+        self._run: dict[str, tuple[str, str, str]] = {}
+
+    def __setitem__(self, posting_id: str, first: tuple[str, str, str]) -> None:
+        self._run[posting_id] = first
+
+    def __getitem__(self, posting_id: str) -> tuple[str, str, str]:
+        if posting_id in self._run:
+            return self._run[posting_id]
+        known = self._known[posting_id]
+        return known.source, known.raw_hash, f"batch {known.batch_id}"
+
+    def __contains__(self, posting_id: object) -> bool:
+        return posting_id in self._run or posting_id in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._run
+        yield from (pid for pid in self._known if pid not in self._run)
+
+    def __len__(self) -> int:
+        return len(self._run) + sum(1 for pid in self._known if pid not in self._run)
 
 
 def hash_file(path: Path) -> tuple[str | None, int]:
@@ -270,11 +333,10 @@ def ingest_sources(
     quarantine: list[dict] = []
     accounting: list[dict] = []
     superseded: list[dict] = []
+    known = known or {}
     # posting_id -> (source, raw_hash, where first seen): the id rules of `place_id`
-    seen: dict[str, tuple[str, str, str]] = {
-        pid: (k.source, k.raw_hash, f"batch {k.batch_id}") for pid, k in (known or {}).items()
-    }
-    earlier = dict(known or {})  # known postings not yet met again in this run
+    seen = SeenIds(known)
+    met: set[str] = set()  # known postings met again in this run
     retry: set[Path] = set()
     files_done = 0
     loaded_total = 0  # rows already handed to the sink
@@ -325,7 +387,10 @@ def ingest_sources(
                 # same title, company and description, other unmapped fields (a row number,
                 # a scrape time): the same posting again, not two postings fighting for an id
                 verdict = "duplicate"
-            previous = earlier.pop(posting_id, None)
+            # the known posting this record is a new sighting of (the first sighting only)
+            previous = None if posting_id in met else known.get(posting_id)
+            if previous is not None:
+                met.add(posting_id)
             if previous is not None and verdict == "duplicate":
                 counts["unchanged"] += 1
                 seen[posting_id] = (source, row["raw_hash"], where)

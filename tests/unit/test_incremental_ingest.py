@@ -8,10 +8,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from pipeline.assets.checks import ACCOUNTING_BY_SOURCE, accounting_problems
 from pipeline.settings import SourceSpec
-from pipeline.sources.ingest import KnownPosting, ingest_sources, plan_files
+from pipeline.sources.ingest import KnownPosting, KnownPostings, ingest_sources, plan_files
 from pipeline.warehouse import ensure_tables, file_manifest, known_postings, write_ingest
 
 NOW = datetime(2026, 5, 1, 6, 0)
@@ -38,7 +39,14 @@ def test_plan_reads_new_and_changed_files_and_skips_unchanged_ones(tmp_path):
     assert len(to_read) == 4
 
 
-def test_known_postings_are_unchanged_replaced_or_new(tmp_path):
+def known_as_columns(known: dict[str, KnownPosting]) -> KnownPostings:
+    """The same known postings in the columnar form `known_postings` reads them into."""
+    frame = pl.DataFrame([{"posting_id": pid, **dataclasses.asdict(k)} for pid, k in known.items()])
+    return KnownPostings.of_frame(frame)
+
+
+@pytest.mark.parametrize("form", [dict, known_as_columns])
+def test_known_postings_are_unchanged_replaced_or_new(tmp_path, form):
     (tmp_path / "x.jsonl").write_text(
         "\n".join(
             [
@@ -51,10 +59,13 @@ def test_known_postings_are_unchanged_replaced_or_new(tmp_path):
     )
     first = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW)
     hashes = dict(zip(first.postings["posting_id"], first.postings["raw_hash"], strict=True))
-    known = {
-        "same": KnownPosting("s", hashes["same"], "b0"),
-        "edited": KnownPosting("s", "an older hash", "b0"),
-    }
+    known = form(
+        {
+            "same": KnownPosting("s", hashes["same"], "b0"),
+            "edited": KnownPosting("s", "an older hash", "b0"),
+        }
+    )
+    assert known["edited"] == KnownPosting("s", "an older hash", "b0") and "fresh" not in known
     result = ingest_sources([SourceSpec("s", tmp_path)], "b1", NOW, known=known, run_id="r1")
     assert result.totals() == {
         "records_read": 4,
