@@ -96,7 +96,7 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def dbt_env_for(settings: Settings) -> dict[str, str]:
     return {
         "ROLEPRINT_DUCKDB_PATH": str(settings.warehouse_path.resolve()),
-        "ROLEPRINT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "ROLEPRINT_DBT_MEMORY_LIMIT": settings.dbt_memory_limit,
     }
 
 

@@ -88,6 +88,10 @@ class Settings:
     # DuckDB's own memory cap, for the pipeline's connection and for dbt's: past it, joins,
     # sorts and aggregations spill to disk instead of growing (DuckDB's default is 80% of RAM)
     duckdb_memory_limit: str = "2GB"
+    # dbt's cap: dbt runs alone (the Python stages are done and the pipeline's connection is
+    # idle), and its joins over every responsibility spill less with more; at a million
+    # postings the process tree stays under 6 GiB with 3GB
+    dbt_memory_limit: str = "3GB"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -179,4 +183,5 @@ class Settings:
             schedule_cron=env.get("ROLEPRINT_SCHEDULE_CRON") or "0 2 * * *",
             inbox_dir=Path(inbox).expanduser() if inbox else None,
             duckdb_memory_limit=env.get("ROLEPRINT_DUCKDB_MEMORY_LIMIT") or "2GB",
+            dbt_memory_limit=env.get("ROLEPRINT_DBT_MEMORY_LIMIT") or "3GB",
         )
