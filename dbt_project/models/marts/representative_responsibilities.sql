@@ -30,11 +30,12 @@
 with
 
 -- int_responsibilities__words carries each item's primary label and text features (computed
--- once per changed posting); an item's number is its row's rowid there, so the word rows
--- below, read from the same table, carry the same numbers without being materialised.
--- Materialised (it is read several times), without the text as extracted (read back for the
--- chosen examples only), so the windows below move one copy of each text, not two.
-candidates as materialized (
+-- once per changed posting); an item's number is its row's rowid there, so every read of
+-- the table below numbers the items alike. Not materialised: each reader scans the few
+-- columns it needs, where a materialised list of every item (and one of every item with its
+-- tier and typicality) held most of the memory DuckDB has for the model, and the groupings
+-- below spilled to disk.
+candidates as not materialized (
 
     select
         {{ row_number_in_table() }} as item_number,
@@ -201,7 +202,19 @@ group_leaders as (
         category,
         subpattern_group,
         min_by(
-            item_number,
+            {
+                'item_number': item_number,
+                'label_score': label_score,
+                'typicality': typicality,
+                'is_plain_duty': is_plain_duty,
+                'is_duty_start': is_duty_start,
+                'quality_tier': quality_tier,
+                'text_length': text_length,
+                'is_preferred_length': is_preferred_length,
+                'batch_id': batch_id,
+                'posting_id': posting_id,
+                'position': position
+            },
             {
                 'quality_tier': quality_tier,
                 'typicality': -typicality,
@@ -217,22 +230,25 @@ group_leaders as (
 
 ),
 
+-- the leaders with the columns they were chosen with (no second read of the tiered items)
 ranked_in_group as (
 
     select
-        tiered.*,
+        leader.category,
+        leader.subpattern_group,
+        unnest(leader.item),
         best_occurrences.occurrences,
         leader.group_rank
     from (
         select
-            unnest(leaders) as item_number,
+            category,
+            subpattern_group,
+            unnest(leaders) as item,
             generate_subscripts(leaders, 1) as group_rank
         from group_leaders
     ) as leader
-    inner join tiered
-        on leader.item_number = tiered.item_number
     inner join best_occurrences
-        on leader.item_number = best_occurrences.item_number
+        on leader.item.item_number = best_occurrences.item_number
 
 ),
 
