@@ -85,8 +85,8 @@ class Settings:
     sources_file: Path | None = None  # sources.yaml: sources by type (pipeline.sources.catalog)
     schedule_cron: str = "0 2 * * *"
     inbox_dir: Path | None = None
-    # DuckDB's own memory cap, for the pipeline's connection and for dbt's: past it, joins,
-    # sorts and aggregations spill to disk instead of growing (DuckDB's default is 80% of RAM)
+    # DuckDB's own memory cap, for the pipeline's connection: past it, joins, sorts and
+    # aggregations spill to disk instead of growing (DuckDB's default is 80% of RAM)
     duckdb_memory_limit: str = "2GB"
     # dbt's cap: dbt runs alone (the Python stages are done and the pipeline's connection is
     # idle), and its joins over every responsibility spill less with more; at a million

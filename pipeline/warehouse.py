@@ -277,14 +277,14 @@ def known_postings(
     files = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
         rereading, schema={"source": pl.String, "source_file": pl.String}, orient="row"
     )
-    rows = con.execute(
+    known = con.execute(
         """SELECT p.posting_id, p.source, p.raw_hash, p.batch_id FROM raw.postings AS p
            WHERE NOT (p.batch_id = $batch AND EXISTS (
                SELECT 1 FROM files AS f
                WHERE f.source = p.source AND f.source_file = p.source_file))""",
         {"batch": batch_id},
     ).pl()
-    return KnownPostings.of_frame(rows)
+    return KnownPostings.of_frame(known)
 
 
 STAGING = "meta.ingest_staging"

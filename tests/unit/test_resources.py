@@ -82,3 +82,23 @@ def test_a_new_warehouse_stores_the_descriptions_compressed(tmp_path):
         stored = con.execute("SELECT max(length(description_raw)) FROM raw.postings").fetchone()
     assert compressions == {"ZSTD"}
     assert stored[0] == len(long_text) + 3
+
+
+def test_dbt_gets_its_own_memory_cap_from_the_environment(tmp_path):
+    """dbt's DuckDB cap is ROLEPRINT_DBT_MEMORY_LIMIT (3GB by default), passed to the dbt
+    process and read by the profile; the pipeline's own connection keeps its cap."""
+    import yaml
+
+    from pipeline.resources import dbt_env_for
+    from pipeline.settings import DBT_PROJECT_DIR, Settings
+
+    default = Settings.from_env({"ROLEPRINT_DATA_DIR": str(tmp_path)})
+    assert (default.dbt_memory_limit, default.duckdb_memory_limit) == ("3GB", "2GB")
+    settings = Settings.from_env(
+        {"ROLEPRINT_DATA_DIR": str(tmp_path), "ROLEPRINT_DBT_MEMORY_LIMIT": "5GB"}
+    )
+    assert dbt_env_for(settings)["ROLEPRINT_DBT_MEMORY_LIMIT"] == "5GB"
+    assert settings.duckdb_memory_limit == "2GB"
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    limit = profile["roleprint"]["outputs"]["dev"]["settings"]["memory_limit"]
+    assert "env_var('ROLEPRINT_DBT_MEMORY_LIMIT'" in limit
