@@ -58,11 +58,10 @@ from pipeline.classify.categories import (
     DEFAULT_MIN_SCORE,
     EXAMPLE_CEILING,
     EXAMPLE_FLOOR,
-    POSITION_BOOST,
-    POSITION_SPAN,
     _case_insensitive,
     classifier_name,
 )
+from pipeline.classify.scoring import POSITION_BOOST, POSITION_SPAN
 from pipeline.extract import rules as R
 from pipeline.taxonomy import FALLBACK_CATEGORY, Taxonomy, load_taxonomy
 from pipeline.text import normalise as N

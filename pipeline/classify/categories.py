@@ -51,13 +51,21 @@ to build those expressions):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from pipeline.classify.scoring import (
+    best_subpatterns,
+    contributions,
+    evidence_ids,
+    matches_of,
+    pattern_sums,
+    pattern_table,
+)
 from pipeline.parallel import map_in_threads, row_slices, workers
-from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Pattern, Taxonomy
+from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Taxonomy
 
 __all__ = [
     "DEFAULT_EXAMPLE_WEIGHT",
@@ -77,8 +85,6 @@ DEFAULT_MIN_SCORE = 0.55
 DEFAULT_MIN_RELATIVE = 0.7
 #: A third (or later) label must reach this fraction of the item's best score.
 DEFAULT_MIN_RELATIVE_THIRD = 0.74
-POSITION_BOOST = 0.5
-POSITION_SPAN = 60.0
 BATCH_ROWS = 25_000
 #: Example similarity: a category whose example profile has cosine similarity ``sim`` with
 #: the item adds ``example_weight * clip((sim - EXAMPLE_FLOOR) / (EXAMPLE_CEILING -
@@ -220,18 +226,6 @@ def _with_first_matches(base: pl.DataFrame, regexes: list[str]) -> pl.DataFrame:
     ).sort(_ROW)
 
 
-def _contribution(position: pl.Expr, weight: float) -> pl.Expr:
-    """Weight of a pattern given the offset of its first match (null: no match)."""
-    if weight <= 0:
-        return pl.when(position.is_not_null()).then(pl.lit(weight)).otherwise(pl.lit(0.0))
-    decay = (1.0 - position.cast(pl.Float64) / POSITION_SPAN).clip(0.0, 1.0)
-    return (
-        pl.when(position.is_not_null())
-        .then(weight * (1.0 + POSITION_BOOST * decay))
-        .otherwise(pl.lit(0.0))
-    )
-
-
 def _terms(frame: pl.LazyFrame, key: str, *, counts: bool = False) -> pl.LazyFrame:
     """(key, term) for the unigram and bigram terms of the normalised ``__text`` column,
     unique per key (or with their count ``__tf`` when ``counts``).
@@ -346,11 +340,15 @@ def _example_similarity(base: pl.DataFrame, index: _ExampleIndex) -> pl.DataFram
     known = tids >= 0
     rows, tids = rows[known], tids[known]
     x = idf[known] / norm[rows]
-    share = index.weights[tids] * x[:, None]
+    # one category at a time, from its row of the transposed weights (small enough to stay
+    # in cache): a (terms x categories) product matrix would be read column by column
+    by_category = np.ascontiguousarray(index.weights.T)
     return pl.DataFrame(
         {
             # rounded so that float noise in the sum cannot change a label
-            f"__xs{ci}": np.round(np.bincount(rows, share[:, j], minlength=base.height), 6)
+            f"__xs{ci}": np.round(
+                np.bincount(rows, by_category[j][tids] * x, minlength=base.height), 6
+            )
             for j, ci in enumerate(index.categories)
         }
     )
@@ -448,80 +446,83 @@ def _row_terms(base: pl.DataFrame, index: _ExampleIndex) -> _RowTerms:
     return _RowTerms(term_rows, tids, idf)
 
 
-@dataclass
-class _Plan:
-    """Expressions in stages; each stage refers to the previous stages' columns by name,
-    which keeps every expression small (cheap to plan) however large the taxonomy is."""
+def _candidates(
+    base: pl.DataFrame, cats: list[tuple[int, Category]], example_weight: float, min_score: float
+) -> pl.DataFrame:
+    """(_ROW, posting_id, position, order, category, score, evidence, subpattern) for every
+    (row, category) whose score reaches ``min_score``; ``order`` is the category's position
+    in ``cats`` (taxonomy order). Scores are summed over the rows' pattern matches only (see
+    ``scoring``); the example contribution comes last, as in the rules' sum."""
+    table = pattern_table([cat for _, cat in cats])
+    found = _with_first_matches(base, [_case_insensitive(r) for r in table.regexes])
+    matches = matches_of(found, [f"__p{k}" for k in range(len(table.regexes))])
+    contribution = contributions(matches, table)
+    n = base.height
+    raw = pattern_sums(matches, contribution, table, n)
+    if example_weight > 0:
+        sims = np.column_stack([base[f"__xs{ci}"].to_numpy() for ci, _ in cats])
+        closeness = np.clip((sims - EXAMPLE_FLOOR) / (EXAMPLE_CEILING - EXAMPLE_FLOOR), 0.0, 1.0)
+        example = example_weight * closeness
+        raw = raw + example
+    else:
+        sims = example = np.zeros_like(raw)
+    raw = np.maximum(raw, 0.0)
+    # categories that only count when the item concerns AI (a factor of 1.0 changes nothing)
+    about_ai = base[_AI].fill_null(False).to_numpy()
+    factor = np.array([cat.ai_context_factor for _, cat in cats], dtype=np.float64)
+    raw = np.where(about_ai[:, None], raw, raw * factor)
 
-    regexes: list[str] = field(default_factory=list)  # per pattern; column __p<k>: first match
-    contrib: list[pl.Expr] = field(default_factory=list)  # weighted contribution per pattern
-    sums: list[pl.Expr] = field(default_factory=list)  # raw score and sub-pattern sums
-    summary: list[pl.Expr] = field(default_factory=list)  # score, evidence, best sub-pattern
-    # per category, in taxonomy order: (category id, score, evidence, best sub-pattern columns)
-    candidates: list[tuple[str, str, str, str]] = field(default_factory=list)
-
-
-def _plan_category(plan: _Plan, cat: Category, ci: int, order: int, example_weight: float) -> None:
-    every: list[str] = []
-    evidence: list[pl.Expr] = []
-    groups: list[tuple[str, list[str]]] = []
-
-    def add(pattern: Pattern) -> str:
-        k = len(plan.regexes)
-        pos, con = f"__p{k}", f"__c{k}"
-        plan.regexes.append(_case_insensitive(pattern.regex))
-        plan.contrib.append(_contribution(pl.col(pos), pattern.weight).alias(con))
-        every.append(con)
-        if pattern.weight > 0:
-            evidence.append(pl.when(pl.col(pos).is_not_null()).then(pl.lit(pattern.id)))
-        return con
-
-    for pattern in cat.patterns:
-        add(pattern)
-    for sub in cat.subpatterns:
-        cols = [add(p) for p in sub.patterns]
-        positive = [c for c, p in zip(cols, sub.patterns, strict=True) if p.weight > 0]
-        if positive:
-            groups.append((sub.id, positive))
-
-    has_examples = example_weight > 0
-    if has_examples:
-        sim = pl.col(f"__xs{ci}")
-        closeness = ((sim - EXAMPLE_FLOOR) / (EXAMPLE_CEILING - EXAMPLE_FLOOR)).clip(0.0, 1.0)
-        plan.contrib.append((example_weight * closeness).alias(f"__xc{ci}"))
-        every.append(f"__xc{ci}")
-        evidence.append(
-            pl.when(pl.col(f"__xc{ci}") > 0).then(
-                pl.lit(f"example:{cat.id}=") + sim.round(2).cast(pl.String)
-            )
+    scores = pl.select(score=(1.0 - (-pl.Series(raw.ravel())).exp()).round(4)).to_series()
+    kept = np.flatnonzero((scores >= min_score).to_numpy())
+    width = len(cats)
+    at_rows, at_cats = kept // width, kept % width
+    ids = [cat.id for _, cat in cats]
+    shown_example = example[at_rows, at_cats] > 0
+    return (
+        pl.DataFrame(
+            {
+                _ROW: pl.Series(at_rows, dtype=pl.UInt32),
+                "posting_id": base["posting_id"].gather(at_rows),
+                "position": base["position"].gather(at_rows),
+                "order": pl.Series(at_cats, dtype=pl.Int32),
+                "category": pl.Series([ids[j] for j in at_cats.tolist()], dtype=pl.String),
+                "score": scores.gather(kept),
+                "__sim": sims[at_rows, at_cats],
+                "__example": shown_example,
+                "subpattern": pl.Series(
+                    best_subpatterns(matches, contribution, table, n, at_rows, at_cats),
+                    dtype=pl.String,
+                ),
+            }
         )
-
-    raw = pl.max_horizontal(pl.sum_horizontal(every), pl.lit(0.0))
-    if cat.ai_context_factor != 1.0:
-        raw = pl.when(pl.col(_AI)).then(raw).otherwise(raw * cat.ai_context_factor)
-    plan.sums.append(raw.alias(f"__r{ci}"))
-    for gi, (_, cols) in enumerate(groups):
-        plan.sums.append(pl.sum_horizontal(cols).alias(f"__g{ci}_{gi}"))
-
-    plan.summary.append((1.0 - (-pl.col(f"__r{ci}")).exp()).round(4).alias(f"__s{ci}"))
-    ev = (
-        pl.concat_str(evidence, separator=",", ignore_nulls=True).fill_null("")
-        if evidence
-        else pl.lit("")
+        .with_row_index("__pair")
+        .join(
+            evidence_ids(matches, table, n, at_rows, at_cats),
+            on="__pair",
+            how="left",
+            maintain_order="left",
+        )
+        .select(
+            _ROW,
+            "posting_id",
+            "position",
+            "order",
+            "category",
+            "score",
+            evidence=pl.concat_str(
+                pl.col("__ids"),
+                pl.when(pl.col("__example")).then(
+                    pl.lit("example:")
+                    + pl.col("category")
+                    + pl.lit("=")
+                    + pl.col("__sim").round(2).cast(pl.String)
+                ),
+                separator=",",
+                ignore_nulls=True,
+            ).fill_null(""),
+            subpattern="subpattern",
+        )
     )
-    plan.summary.append(ev.alias(f"__e{ci}"))
-    best_sub: pl.Expr = pl.lit(None, dtype=pl.String)
-    if groups:
-        names = [f"__g{ci}_{gi}" for gi in range(len(groups))]
-        best = pl.max_horizontal(names)
-        # first sub-pattern (taxonomy order) that reaches the best positive sum
-        for name, (sid, _) in reversed(list(zip(names, groups, strict=True))):
-            best_sub = (
-                pl.when((pl.col(name) == best) & (best > 0)).then(pl.lit(sid)).otherwise(best_sub)
-            )
-    plan.summary.append(best_sub.alias(f"__b{ci}"))
-
-    plan.candidates.append((cat.id, f"__s{ci}", f"__e{ci}", f"__b{ci}"))
 
 
 def _empty_output() -> pl.DataFrame:
@@ -639,14 +640,7 @@ def _classify_batch(
         base = pl.concat([base, sims], how="horizontal").with_columns(
             pl.lit(0.0).alias(f"__xs{ci}") for ci, _ in cats if ci not in profiled
         )
-    # materialised: the scoring and the fallback below both read it
-    base = base.lazy()
-
-    plan = _Plan()
-    for order, (ci, cat) in enumerate(cats):
-        _plan_category(plan, cat, ci, order, example_weight)
-
-    rows = base.select(_ROW, "posting_id", "position")
+    rows = base.lazy().select(_ROW, "posting_id", "position")
     if not cats:
         labels = rows.head(0).with_columns(
             pl.lit(None, dtype=pl.String).alias("category"),
@@ -656,35 +650,9 @@ def _classify_batch(
             pl.lit(None, dtype=pl.String).alias("evidence"),
         )
     else:
-        scored = (
-            _with_first_matches(base.collect(), plan.regexes)
-            .lazy()
-            .with_columns(plan.contrib)
-            .with_columns(plan.sums)
-            .with_columns(plan.summary)
-            .collect()  # read once per category below
-            .lazy()
-        )
-        # one long frame of the categories that reach min_score, category by category (in
-        # taxonomy order, `order`): a filter per category reads only the rows it keeps, where
-        # lists of every category's columns would be built for every row
         labels = (
-            pl.concat(
-                [
-                    scored.filter(pl.col(score) >= min_score).select(
-                        _ROW,
-                        "posting_id",
-                        "position",
-                        pl.lit(k, dtype=pl.Int32).alias("order"),
-                        pl.lit(category).alias("category"),
-                        pl.col(score).alias("score"),
-                        pl.col(evidence).alias("evidence"),
-                        pl.col(subpattern).alias("subpattern"),
-                    )
-                    for k, (category, score, evidence, subpattern) in enumerate(plan.candidates)
-                ],
-                how="vertical",
-            )
+            _candidates(base, cats, example_weight, min_score)
+            .lazy()
             .sort([_ROW, "score", "order"], descending=[False, True, False])
             .with_columns(
                 pl.col("score").max().over(_ROW).alias("__top"),
