@@ -357,7 +357,8 @@ def _example_similarity(base: pl.DataFrame, index: _ExampleIndex) -> pl.DataFram
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """The distinct values, ascending (a sort and a neighbour test: numpy's hash-based
     ``np.unique`` took several times longer on millions of int64 codes)."""
-    ordered = np.sort(values)
+    # stable: a merge-based sort, several times faster here (the values come in runs by row)
+    ordered = np.sort(values, kind="stable")
     if len(ordered) == 0:
         return ordered
     keep = np.empty(len(ordered), dtype=bool)

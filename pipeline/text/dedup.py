@@ -37,6 +37,8 @@ import polars as pl
 from pipeline.text.normalise import word_tokens
 
 NUM_PERM = 64
+_BUCKET_MASK = np.uint64(NUM_PERM - 1)
+assert NUM_PERM & (NUM_PERM - 1) == 0, "NUM_PERM must be a power of two"
 BANDS = 8
 ROWS_PER_BAND = NUM_PERM // BANDS
 SHINGLE_WORDS = 3
@@ -106,7 +108,10 @@ def signatures(tokens: pl.DataFrame) -> pl.DataFrame:
     numbered = tokens.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("key"), "tokens")
     hashed = shingle_hashes(numbered)
     h = hashed["h"].to_numpy()
-    slot = hashed["key"].to_numpy().astype(np.int64) * NUM_PERM + (h % NUM_PERM).astype(np.int64)
+    # NUM_PERM is a power of two: the low bits pick the bucket (a mask, not a division)
+    slot = hashed["key"].to_numpy().astype(np.int64) * NUM_PERM + (h & _BUCKET_MASK).astype(
+        np.int64
+    )
     # the smallest hash per (row, bucket), reduced in place: no group-by and pivot of
     # hundreds of shingles per posting
     smallest = np.full(tokens.height * NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
