@@ -19,7 +19,6 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from pipeline.sources.ingest import IngestResult, KnownPostings, SourceFile
 from pipeline.text.dedup import KEY_SEP as _KEY_SEP
@@ -164,15 +163,6 @@ DDL = {
 }
 
 
-def arrow_of(frame: pl.DataFrame) -> pa.Table:
-    """`frame` as Arrow for an INSERT that reads all of it, without copying its strings:
-    Polars' own string views, which DuckDB reads as they are (the default export converts
-    every string column to a new large_string buffer: ~40 ms per 10,000 clean postings, on
-    the writer's thread). Not for a frame a query filters: DuckDB pushes such filters down to
-    pyarrow, whose kernels do not take string views."""
-    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
-
-
 def columns_of(table: str) -> list[str]:
     """Column names of a contract table, in DDL order."""
     body = DDL[table].split("PRIMARY KEY")[0]
@@ -252,7 +242,7 @@ def replace_rows(
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"{table}: frame lacks columns {missing}")
-    arrow = arrow_of(frame.select(cols))  # noqa: F841 - referenced by name in the SQL below
+    arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {table} WHERE {where}", list(params))
@@ -310,7 +300,7 @@ def start_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 def stage_rows(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
     cols = columns_of("raw.postings")
-    arrow = arrow_of(frame.select(cols))  # noqa: F841 - referenced by name in the SQL below
+    arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
     con.execute(f"INSERT INTO {STAGING} ({', '.join(cols)}) SELECT * FROM arrow")
 
 
@@ -372,7 +362,7 @@ def write_ingest(
             ("raw.ingest_runs", run_row),
         ):
             cols = columns_of(table)
-            arrow = arrow_of(frame.select(cols))  # noqa: F841 - referenced by name below
+            arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name below
             con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM arrow")
         con.execute(
             """INSERT OR REPLACE INTO raw.file_manifest
@@ -598,7 +588,7 @@ class StageWriter:
         later = list(STAGES[STAGES.index(self.stage) :])
         for table, frame in outputs.items():
             cols = columns_of(table)
-            rows = arrow_of(frame.select(cols))  # noqa: F841 - referenced by name below
+            rows = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name below
             self.con.execute(
                 f"""DELETE FROM {table} AS t USING done
                     WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id"""
