@@ -1,7 +1,7 @@
 """Rules-based, multi-label category classifier for responsibilities.
 
-Scoring (all of it Polars expressions; the only Python loop is over the taxonomy's patterns,
-to build those expressions):
+Scoring (Polars expressions find the matches; the sums over them are numpy array operations,
+see ``scoring``; no Python loop runs per item):
 
 1. Normalise each text once (``normalize_text_expr``): lower-case; drop possessive "'s";
    every run of characters that are not letters, digits or clause separators becomes one
