@@ -490,10 +490,7 @@ def _candidates(
                 "score": scores.gather(kept),
                 "__sim": sims[at_rows, at_cats],
                 "__example": shown_example,
-                "subpattern": pl.Series(
-                    best_subpatterns(matches, contribution, table, n, at_rows, at_cats),
-                    dtype=pl.String,
-                ),
+                "subpattern": best_subpatterns(matches, contribution, table, n, at_rows, at_cats),
             }
         )
         .with_row_index("__pair")

@@ -124,28 +124,26 @@ def best_subpatterns(
     n: int,
     rows: np.ndarray,
     categories: np.ndarray,
-) -> list[str | None]:
+) -> pl.Series:
     """For each (rows[i], categories[i]): the category's sub-pattern with the largest sum of
-    positive contributions (the first in taxonomy order on a tie), None when no sub-pattern
-    pattern matched."""
+    positive contributions (the first in taxonomy order on a tie), null when no sub-pattern
+    pattern matched. One array step per category, none per pair."""
     groups = max(len(table.group_ids), 1)
     counted = (table.group[matches.patterns] >= 0) & (table.weight[matches.patterns] > 0)
     slot = matches.rows[counted] * groups + table.group[matches.patterns[counted]]
     sums = np.bincount(slot, contribution[counted], minlength=n * groups).reshape(n, groups)
-    best: list[str | None] = [None] * len(rows)
+    chosen = np.full(len(rows), -1, dtype=np.int64)  # the best g of each pair, -1: none
     for j, owned in enumerate(table.groups_of):
-        if len(owned) == 0:
-            continue
         at = np.flatnonzero(categories == j)
-        if len(at) == 0:
+        if len(owned) == 0 or len(at) == 0:
             continue
         own = sums[rows[at]][:, owned]
         top = own.max(axis=1)
         first = np.argmax(own == top[:, None], axis=1)
-        for i, t, f in zip(at.tolist(), top.tolist(), first.tolist(), strict=True):
-            if t > 0:
-                best[i] = table.group_ids[owned[f]]
-    return best
+        chosen[at] = np.where(top > 0, owned[first], -1)
+    return pl.Series(chosen).replace_strict(
+        dict(enumerate(table.group_ids)), default=None, return_dtype=pl.String
+    )
 
 
 def evidence_ids(

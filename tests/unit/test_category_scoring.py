@@ -137,7 +137,7 @@ def test_best_subpattern_is_the_largest_positive_sum_first_in_taxonomy_order(tab
     rows = np.array([0, 1, 2, 3, 3])
     cats = np.array([0, 0, 0, 0, 1])
     best = best_subpatterns(matches, contributions(matches, table), table, 4, rows, cats)
-    assert best == ["a_one", None, "a_two", None, "b_one"]
+    assert best.to_list() == ["a_one", None, "a_two", None, "b_one"]
 
 
 def test_a_tie_goes_to_the_first_subpattern(table):
@@ -148,7 +148,7 @@ def test_a_tie_goes_to_the_first_subpattern(table):
     best = best_subpatterns(
         matches, contributions(matches, tied), tied, 1, np.array([0]), np.array([0])
     )
-    assert best == ["first"]
+    assert best.to_list() == ["first"]
 
 
 def test_evidence_lists_matched_positive_patterns_of_the_asked_pairs_in_order(table):
