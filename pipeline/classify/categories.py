@@ -486,7 +486,7 @@ def _candidates(
                 "posting_id": base["posting_id"].gather(at_rows),
                 "position": base["position"].gather(at_rows),
                 "order": pl.Series(at_cats, dtype=pl.Int32),
-                "category": pl.Series([ids[j] for j in at_cats.tolist()], dtype=pl.String),
+                "category": pl.Series(ids, dtype=pl.String).gather(at_cats),
                 "score": scores.gather(kept),
                 "__sim": sims[at_rows, at_cats],
                 "__example": shown_example,
