@@ -73,7 +73,8 @@ select
     primary_category,
     primary_subpattern,
     primary_score,
-    text_key,
+    -- the key examples are distinct by (the text itself is in int_responsibilities__analysed)
+    {{ text_hash('text_key') }} as text_hash,
     text_length,
     -- the text's first run of letters ('' when it starts otherwise)
     regexp_extract(text_key, '^[a-z]+') as leading_word,
