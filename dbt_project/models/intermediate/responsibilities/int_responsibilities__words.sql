@@ -57,6 +57,19 @@ sorted_word_runs as (
         list_sort({{ word_list('text_lower') }}) as sorted_words
     from lowered
 
+),
+
+-- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
+-- distinct was computed)
+distinct_words as (
+
+    select
+        *,
+        list_filter(
+            sorted_words, (word, i) -> i = 1 or sorted_words[i - 1] <> word
+        ) as words
+    from sorted_word_runs
+
 )
 
 select
@@ -65,11 +78,10 @@ select
     position,
     -- whitespace tokens like Python's str.split(): punctuation kept, no empty tokens
     list_filter({{ split_whitespace('text_lower') }}, token -> token <> '') as tokens,
-    -- distinct runs of 4 or more letters, sorted (a stored list does not depend on how the
-    -- distinct was computed)
-    list_filter(
-        sorted_words, (word, i) -> i = 1 or sorted_words[i - 1] <> word
-    ) as words,
+    words,
+    -- the key of the word list: texts with the same words have the same typicality, which
+    -- representative_responsibilities computes once per list
+    {{ text_hash("array_to_string(words, ' ')") }} as words_hash,
     primary_category,
     primary_subpattern,
     primary_score,
@@ -82,4 +94,4 @@ select
     not regexp_matches(text_key, '\b(you|your|yours|we|our|ours|us)\b') as is_plain_duty,
     change_seq
 
-from sorted_word_runs
+from distinct_words
