@@ -257,3 +257,20 @@ def test_a_warehouse_from_before_a_dropped_column_loses_it_and_keeps_its_rows(tm
         assert columns == warehouse.columns_of("clean.postings")
         assert con.execute("SELECT posting_id FROM clean.postings").fetchall() == [("p1",)]
         warehouse.ensure_tables(con)  # a second run has nothing left to drop
+
+
+def test_the_contract_check_sees_a_missing_table_a_missing_column_and_a_dropped_one():
+    with duckdb.connect(":memory:") as con:
+        assert not warehouse._contract_in_place(con)
+        warehouse.ensure_tables(con)
+        assert warehouse._contract_in_place(con)
+        con.execute("ALTER TABLE raw.ingest_accounting DROP COLUMN replaced")
+        assert not warehouse._contract_in_place(con)
+        warehouse.ensure_tables(con)
+        assert warehouse._contract_in_place(con)
+        con.execute("ALTER TABLE clean.postings ADD COLUMN description_raw VARCHAR")
+        assert not warehouse._contract_in_place(con)
+        warehouse.ensure_tables(con)
+        assert warehouse._contract_in_place(con)
+        con.execute("DROP TABLE meta.dedup_pending")
+        assert not warehouse._contract_in_place(con)
