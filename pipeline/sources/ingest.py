@@ -106,7 +106,8 @@ class KnownPosting:
 class KnownPostings(Mapping[str, KnownPosting]):
     """The postings earlier runs loaded, by id, held as columns: a nightly run onto a million
     postings looks up the ids it reads, instead of first building a million objects (6 s of
-    a 10k-posting increment's ingest)."""
+    a 10k-posting increment's ingest). Only the ids become Python strings (the index); the
+    other columns stay as they came and are read for the ids a run meets again."""
 
     def __init__(
         self,
@@ -121,7 +122,9 @@ class KnownPostings(Mapping[str, KnownPosting]):
     @classmethod
     def of_frame(cls, frame: pl.DataFrame) -> KnownPostings:
         """From a frame with the columns posting_id, source, raw_hash and batch_id."""
-        return cls(*(frame[c].to_list() for c in ("posting_id", "source", "raw_hash", "batch_id")))
+        return cls(
+            frame["posting_id"].to_list(), *(frame[c] for c in ("source", "raw_hash", "batch_id"))
+        )
 
     def __getitem__(self, posting_id: str) -> KnownPosting:
         row = self._row[posting_id]

@@ -1,5 +1,6 @@
 """Real runs of the whole graph: Dagster in-process, real DuckDB files, real `dbt build`."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -66,6 +67,13 @@ def test_sample_run_succeeds_and_publishes(sample_run):
     assert latest_chart.read_text().startswith("<svg")
     checks = [e for e in result.get_asset_check_evaluations()]
     assert checks and all(c.passed for c in checks if c.severity == dg.AssetCheckSeverity.ERROR)
+
+
+def test_a_run_builds_with_the_data_tests_and_without_the_unit_tests(sample_run):
+    settings, _ = sample_run
+    results = json.loads((settings.data_dir / "dbt_target" / "run_results.json").read_text())
+    kinds = {r["unique_id"].split(".")[0] for r in results["results"]}
+    assert {"model", "test"} <= kinds and "unit_test" not in kinds
 
 
 def test_every_record_is_accounted_for(sample_run):
