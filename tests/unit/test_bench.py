@@ -1,9 +1,11 @@
 """The benchmark's parts: the synthetic generator, what the ingest makes of its files, the
 process-tree memory sampler and the bench table."""
 
+import os
 import subprocess
-import time
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -43,14 +45,30 @@ def test_every_generated_record_is_loaded_quarantined_or_a_duplicate(tmp_path):
     assert (loaded["description_format"] == "html").any()
 
 
+def _own_rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
 def test_tree_rss_counts_the_children_of_a_process():
-    own = tree_rss_bytes(subprocess.os.getpid())
+    # the child fills 64 MB (every page touched) and says so before it is measured; this
+    # process's own RSS is read at the same moment, so neither a slow child start nor this
+    # process's own memory changing in between can decide the outcome
     child = subprocess.Popen(
-        ["python", "-c", "import time; x = bytearray(64 << 20); time.sleep(5)"]
+        [
+            sys.executable,
+            "-c",
+            "import time; x = bytearray(b'x' * (64 << 20)); print('ready', flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
     )
     try:
-        time.sleep(1.0)
-        assert tree_rss_bytes(subprocess.os.getpid()) >= own + (48 << 20)
+        assert child.stdout.readline().strip() == b"ready"
+        tree, own = tree_rss_bytes(os.getpid()), _own_rss_bytes()
+        assert tree - own >= 48 << 20
     finally:
         child.kill()
         child.wait()
