@@ -56,11 +56,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from pipeline.classify.literals import candidate_rows, required_literals
 from pipeline.classify.scoring import (
+    Matches,
     best_subpatterns,
     contributions,
     evidence_ids,
-    matches_of,
     pattern_sums,
     pattern_table,
 )
@@ -203,27 +204,47 @@ def ascii_word_boundaries(regex: str) -> str:
     return "".join(out)
 
 
-def _with_first_matches(base: pl.DataFrame, regexes: list[str]) -> pl.DataFrame:
-    """``base`` with a column ``__p<k>`` per regex: the offset of its first match in the text
-    (null: none). The texts of ASCII characters only (nearly all) are searched with ASCII
-    word boundaries (``ascii_word_boundaries``: the same answers there), the others with the
-    regexes as written; the rows keep their order (by ``_ROW``)."""
+def _first_matches(base: pl.DataFrame, regexes: list[str]) -> Matches:
+    """The first match of each regex in each row of ``base``'s text (``Matches``, rows as in
+    ``base``).
 
-    def first_matches(frame: pl.DataFrame, patterns: list[str]) -> pl.DataFrame:
-        return frame.with_columns(
-            pl.col(_TEXT).str.find(p).alias(f"__p{k}") for k, p in enumerate(patterns)
-        )
+    The texts of ASCII characters only (nearly all) are searched with ASCII word boundaries
+    (``ascii_word_boundaries``: the same answers there), and each regex only in the texts that
+    hold one of its required literals (``literals``: one Aho-Corasick pass for all regexes);
+    the other texts with every regex as written."""
+    texts = base[_TEXT]
+    ascii_only = ~texts.str.contains(r"[^\x00-\x7F]")
+    found: list[tuple[np.ndarray, int, np.ndarray]] = []  # (rows, pattern, offsets)
 
-    ascii_only = ~base[_TEXT].str.contains(r"[^\x00-\x7F]")
-    fast = [ascii_word_boundaries(r) for r in regexes]
-    if ascii_only.all():
-        return first_matches(base, fast)
-    return pl.concat(
-        [
-            first_matches(base.filter(ascii_only), fast),
-            first_matches(base.filter(~ascii_only), regexes),
-        ]
-    ).sort(_ROW)
+    def search(rows: np.ndarray, subset: pl.Series, k: int, regex: str) -> None:
+        offsets = subset.str.find(regex)
+        hit = offsets.is_not_null().to_numpy()
+        if hit.any():
+            found.append((rows[hit], k, offsets.filter(pl.Series(hit)).to_numpy()))
+
+    ascii_rows = np.flatnonzero(ascii_only.to_numpy())
+    ascii_texts = texts.gather(ascii_rows)
+    candidates = candidate_rows(ascii_texts, [required_literals(r) for r in regexes])
+    for k, (regex, at) in enumerate(zip(regexes, candidates, strict=True)):
+        if at is None:
+            search(ascii_rows, ascii_texts, k, ascii_word_boundaries(regex))
+        elif len(at):
+            search(ascii_rows[at], ascii_texts.gather(at), k, ascii_word_boundaries(regex))
+    other_rows = np.flatnonzero(~ascii_only.to_numpy())
+    if len(other_rows):
+        other_texts = texts.gather(other_rows)
+        for k, regex in enumerate(regexes):
+            search(other_rows, other_texts, k, regex)
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return Matches(empty, empty, np.zeros(0, dtype=np.float64))
+    row = np.concatenate([rows for rows, _, _ in found]).astype(np.int64)
+    pattern = np.concatenate([np.full(len(rows), k, dtype=np.int64) for rows, k, _ in found])
+    offset = np.concatenate([offsets for _, _, offsets in found]).astype(np.float64)
+    # collected pattern by pattern (a row is in one of the two groups): a stable sort by row
+    # makes it (row, pattern), as ``matches_of``
+    order = np.argsort(row, kind="stable")
+    return Matches(row[order], pattern[order], offset[order])
 
 
 def _terms(frame: pl.LazyFrame, key: str, *, counts: bool = False) -> pl.LazyFrame:
@@ -455,8 +476,7 @@ def _candidates(
     in ``cats`` (taxonomy order). Scores are summed over the rows' pattern matches only (see
     ``scoring``); the example contribution comes last, as in the rules' sum."""
     table = pattern_table([cat for _, cat in cats])
-    found = _with_first_matches(base, [_case_insensitive(r) for r in table.regexes])
-    matches = matches_of(found, [f"__p{k}" for k in range(len(table.regexes))])
+    matches = _first_matches(base, [_case_insensitive(r) for r in table.regexes])
     contribution = contributions(matches, table)
     n = base.height
     raw = pattern_sums(matches, contribution, table, n)
