@@ -67,6 +67,7 @@ from pipeline.classify.scoring import (
 )
 from pipeline.parallel import map_in_threads, row_slices, workers
 from pipeline.taxonomy import FALLBACK_CATEGORY, Category, Taxonomy
+from pipeline.text.normalise import is_ascii
 
 __all__ = [
     "DEFAULT_EXAMPLE_WEIGHT",
@@ -213,7 +214,7 @@ def _first_matches(base: pl.DataFrame, regexes: list[str]) -> Matches:
     hold one of its required literals (``literals``: one Aho-Corasick pass for all regexes);
     the other texts with every regex as written."""
     texts = base[_TEXT]
-    ascii_only = ~texts.str.contains(r"[^\x00-\x7F]")
+    ascii_only = pl.select(is_ascii(pl.lit(texts))).to_series()
     found: list[tuple[np.ndarray, int, np.ndarray]] = []  # (rows, pattern, offsets)
 
     def search(rows: np.ndarray, subset: pl.Series, k: int, regex: str) -> None:

@@ -59,7 +59,6 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
         .with_columns(_tokens=word_tokens(pl.col("_text")))
         .with_columns(_hits=language_hits(pl.col("_tokens")), _dedup_tokens=dedup_tokens)
         .with_columns(
-            description_text=redact_pii(pl.col("_text")),
             pii_redactions=count_pii(pl.col("_text")),
             title_normalized=normalise_title(pl.col("title")),
             seniority=seniority(pl.col("title")),
@@ -70,6 +69,7 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
             duplicate_reason=pl.lit(None, pl.String),
             is_analysed=pl.lit(True),
         )
+        .with_columns(description_text=redact_pii(pl.col("_text"), pl.col("pii_redactions")))
         .pipe(_with_signatures)
         .drop("_text", "_tokens", "_dedup_tokens", "_hits")
     )

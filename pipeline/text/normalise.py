@@ -102,12 +102,20 @@ _TYPOGRAPHY = {
 }
 
 
-def _rows_matching(expr: pl.Expr, needs: str, transform) -> pl.Expr:
-    """Apply the expression `transform` only to the rows matching regex `needs` (the others
-    are left as they are, so the cost is paid only where the step can change something)."""
+def is_ascii(expr: pl.Expr) -> pl.Expr:
+    """Whether a text has ASCII characters only: its UTF-8 bytes are as many as its
+    characters (two length counts, many times faster than a regex search for a non-ASCII
+    character)."""
+    return expr.str.len_bytes() == expr.str.len_chars()
+
+
+def _only_where(expr: pl.Expr, needs, transform) -> pl.Expr:
+    """Apply the expression `transform` only to the rows where `needs` (a function of the
+    column, giving a boolean series) is true: the others are left as they are, so the cost
+    is paid only where the step can change something."""
 
     def apply(series: pl.Series) -> pl.Series:
-        mask = series.str.contains(needs).fill_null(False)
+        mask = needs(series).fill_null(False)
         if not mask.any():
             return series
         if mask.all():
@@ -118,6 +126,14 @@ def _rows_matching(expr: pl.Expr, needs: str, transform) -> pl.Expr:
     return expr.map_batches(apply, return_dtype=pl.String)
 
 
+def _non_ascii(series: pl.Series, needs: str | None = None) -> pl.Series:
+    """The rows with a non-ASCII character (and matching regex `needs`, if given)."""
+    mask = (~pl.select(is_ascii(pl.lit(series))).to_series()).fill_null(False)
+    if needs is not None and mask.any():
+        mask = mask.scatter(mask.arg_true(), series.filter(mask).str.contains(needs))
+    return mask
+
+
 # Characters NFKC leaves as they are or maps as _TYPOGRAPHY does (no-break space): a text
 # whose only non-ASCII characters are these needs no NFKC.
 _NEEDS_NFKC = "[^\\x00-\\x7F" + "".join(_TYPOGRAPHY) + "]"
@@ -126,11 +142,13 @@ _NEEDS_NFKC = "[^\\x00-\\x7F" + "".join(_TYPOGRAPHY) + "]"
 def unicode_normalise(expr: pl.Expr) -> pl.Expr:
     # NFKC (slow) and the typography map leave ASCII text as it is: only the rows that can
     # change pay for them (bullets and curly quotes alone do not call for NFKC)
-    nfkc = _rows_matching(expr, _NEEDS_NFKC, lambda e: e.str.normalize("NFKC"))
+    nfkc = _only_where(
+        expr, lambda s: _non_ascii(s, _NEEDS_NFKC), lambda e: e.str.normalize("NFKC")
+    )
     return (
-        _rows_matching(
+        _only_where(
             nfkc,
-            r"[^\x00-\x7F]",
+            _non_ascii,
             lambda e: e.str.replace_many(list(_TYPOGRAPHY), list(_TYPOGRAPHY.values())),
         )
         .str.replace_all(r"\r\n?", "\n")
@@ -166,10 +184,13 @@ def unwrap_lines(expr: pl.Expr, hard_wrapped: pl.Expr) -> pl.Expr:
       sentence punctuation continues on the next line.
     Bullets and headings always start a new line.
     """
-    joined = (
-        expr.str.replace_all(r"([A-Za-z])-\n[ ]*([A-Za-z])", "$1-$2")
-        .str.replace_all(r"([^\n]{20})\n[ ]+([^\s\-*+\d#])", "$1 $2")
-        .str.replace_all(r"([^\n:]{40}[^\n.:!?])\n[ ]*(\p{Ll})", "$1 $2")
+    joined = _only_where(
+        expr.str.replace_all(r"([A-Za-z])-\n[ ]*([A-Za-z])", "$1-$2").str.replace_all(
+            r"([^\n]{20})\n[ ]+([^\s\-*+\d#])", "$1 $2"
+        ),
+        # the search for a long line above is slow: only texts with a lower-case line start
+        lambda s: s.str.contains(r"\n[ ]*\p{Ll}"),
+        lambda e: e.str.replace_all(r"([^\n:]{40}[^\n.:!?])\n[ ]*(\p{Ll})", "$1 $2"),
     )
     wrapped = joined.str.replace_all(r"([^\n]{40}[^\n.:!?;])\n[ ]*([^\s\-*+#]|\d+[^.)\d])", "$1 $2")
     # a second pass catches runs the first could not see (a match consumes one char of the next line)
@@ -206,8 +227,31 @@ def count_pii(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def redact_pii(expr: pl.Expr) -> pl.Expr:
+def redact_pii(expr: pl.Expr, pii_count: pl.Expr | None = None) -> pl.Expr:
+    """E-mail addresses, then phone numbers, replaced by placeholders.
+
+    Given the texts' `count_pii`, only the texts with a count above 0 are searched (the
+    phone search is slow, and most texts have none). A text without an e-mail address or a
+    phone number is left as it is by the replacements: a phone number found after the
+    e-mail replacement is either in the text as given or next to an e-mail address."""
+    if pii_count is None:
+        return _redacted(expr)
+    return pl.struct(expr.alias("text"), (pii_count > 0).alias("flag")).map_batches(
+        _redact_flagged, return_dtype=pl.String
+    )
+
+
+def _redacted(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(EMAIL, "[email]").str.replace_all(PHONE, "[phone]")
+
+
+def _redact_flagged(text_and_flag: pl.Series) -> pl.Series:
+    text = text_and_flag.struct.field("text")
+    flag = text_and_flag.struct.field("flag").fill_null(False)
+    if not flag.any():
+        return text
+    redacted = pl.select(_redacted(pl.lit(text.filter(flag)))).to_series()
+    return text.clone().scatter(flag.arg_true(), redacted)
 
 
 # --- language ----------------------------------------------------------------------------------
@@ -228,7 +272,12 @@ def word_tokens(expr: pl.Expr) -> pl.Expr:
     """Lower-cased words (letters and digits) each framed by two spaces ("  the  role  "), so
     a word is found by a plain " word " search and neighbouring words never share a space:
     no word-boundary regex is needed (those are many times slower on long texts)."""
-    squashed = expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "  ")
+    # Every run of other characters becomes two spaces. Most runs are one space, and a
+    # regex replacement costs per match: single spaces are doubled by a (fast) literal
+    # replacement first, then only the runs holding another character, or spaces that were
+    # a run already (3+ now), are replaced.
+    doubled = expr.str.to_lowercase().str.replace_all(" ", "  ", literal=True)
+    squashed = doubled.str.replace_all(r"[^\p{L}\p{N}]*[^\p{L}\p{N} ][^\p{L}\p{N}]*| {3,}", "  ")
     return pl.concat_str([pl.lit("  "), squashed, pl.lit("  ")])
 
 

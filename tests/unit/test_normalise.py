@@ -4,7 +4,14 @@ import polars as pl
 import pytest
 
 from pipeline.text.clean import clean_batch, dedup_key
-from pipeline.text.normalise import count_pii, description_text, detect_language, redact_pii
+from pipeline.text.normalise import (
+    count_pii,
+    description_text,
+    detect_language,
+    is_ascii,
+    redact_pii,
+    word_tokens,
+)
 from pipeline.text.titles import normalise_title, seniority
 
 
@@ -74,6 +81,42 @@ def test_pii_is_counted_and_redacted():
     out = df.select(n=count_pii(pl.col("t")), red=redact_pii(pl.col("t"))).row(0, named=True)
     assert out["n"] == 2
     assert out["red"] == "Write to [email] or call [phone]; salary 140,000-200,000 in 2025-2026."
+
+
+def test_redaction_given_the_counts_changes_the_same_texts_as_a_full_one():
+    texts = [
+        "Write to jobs@acme.example or call +1 (555) 010-2030.",
+        "No contact details here, 555 people, 2025-2026.",
+        # the e-mail's replacement puts a word boundary before the digits: a phone number now
+        "Mail bob@host.io555-010-2030 today",
+        None,
+    ]
+    df = pl.DataFrame({"t": texts}).with_columns(n=count_pii(pl.col("t")))
+    out = df.select(full=redact_pii(pl.col("t")), counted=redact_pii(pl.col("t"), pl.col("n")))
+    assert out["counted"].to_list() == out["full"].to_list()
+    assert out["full"][2] == "Mail [email][phone] today"
+    assert df["n"].to_list() == [2, 0, 1, 0]
+
+
+def test_is_ascii():
+    out = pl.select(is_ascii(pl.lit(pl.Series(["plain", "café", "", None, "a\u2019s"]))))
+    assert out.to_series().to_list() == [True, False, True, None, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        # a run of separators becomes one "  ", and the whole is framed by "  ",
+        # so a leading or trailing run adds two spaces at that end
+        ("Build RAG, ship it!", "  build  rag  ship  it    "),
+        ("a  b   c", "  a  b  c  "),
+        (" - x -\n\ty ", "    x  y    "),
+        ("Café déjà-vu 3.5x", "  café  déjà  vu  3  5x  "),
+        ("", "    "),
+    ],
+)
+def test_word_tokens_frame_each_word_with_two_spaces(text, tokens):
+    assert pl.select(word_tokens(pl.lit(text))).item() == tokens
 
 
 @pytest.mark.parametrize(
