@@ -706,3 +706,22 @@ def test_example_similarity_follows_its_definition(taxonomy):
         got = {ci: sims[f"__xs{ci}"][row] for ci in expected}
         assert got == pytest.approx(expected, abs=2e-6), text
     assert any(v > 0 for v in _similarity_by_definition(texts[0], taxonomy).values())
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("Build  RAG-based\tsearch!", "build rag based search"),
+        ("Own the team's evals; ship fast", "own the team evals , ship fast"),
+        ("a - b", "a b"),  # a run of spaces and punctuation is one space
+        ("one two", "one two"),  # single spaces are kept as they are
+        ("  ...Deploy: models,,  agents ", "deploy , models , agents"),
+        ("Café\u00a0déjà vu", "café déjà vu"),
+        (None, ""),
+    ],
+)
+def test_normalize_text_expr(text, normalised):
+    from pipeline.classify import categories as c
+
+    frame = pl.DataFrame({"t": [text]}, schema={"t": pl.String})
+    assert frame.select(c.normalize_text_expr("t")).item() == normalised
