@@ -44,21 +44,29 @@ GENAI_TERMS = (
     r"|hugging ?face|dspy|crewai|autogen|embeddings?|vector (db|database|search|store)s?"
     r"|semantic search|fine-?tun\w*|evals?|evaluations?|hallucinations?|guardrails?|chatbots?)\b"
 )
+# A vocabulary is one pattern or several whose match counts add up (see `_rate`). The words of
+# two or three letters are a pattern of their own: in one alternation with the longer terms
+# they make the regex engine's literal prefilter fire on nearly every word ("ui" in "build"),
+# and counting took three times as long. The short words are whole words that no longer term
+# contains, so no match of one pattern overlaps a match of the other and the sum is the count
+# of the single alternation (tests/unit/test_role_types.py checks it).
 CLASSICAL_ML_TERMS = (
-    r"\b(machine learning|ml|pytorch|tensorflow|jax|keras|deep learning|neural networks?|cnns?|rnns?"
+    r"\b(machine learning|pytorch|tensorflow|keras|deep learning|neural networks?|cnns?|rnns?"
     r"|lstms?|diffusion|computer vision|object detection|segmentation|perception|lidar"
-    r"|point clouds?|image|video|3d|speech|asr|tts|audio|voice|reinforcement learning|rl|policy"
+    r"|point clouds?|image|video|speech|audio|voice|reinforcement learning|policy"
     r"|robot\w*|control|xgboost|lightgbm|scikit-learn|sklearn|regression|forecasting"
     r"|time[- ]series|statistic\w*|bayesian|causal|tabular|recommend\w*|ranking|personali[sz]\w*"
-    r"|churn|fraud|propensity|risk models?|anomaly detection|cuda|gpus?|kernels?|hpc|nccl)\b"
+    r"|churn|fraud|propensity|risk models?|anomaly detection|cuda|gpus?|kernels?|nccl)\b",
+    r"\b(ml|jax|3d|asr|tts|rl|hpc)\b",
 )
 SUPPORT_TERMS = (
-    r"\b(kubernetes|k8s|terraform|docker|devops|sre|infrastructure|platforms?|ci/cd|observability"
-    r"|distributed systems|data pipelines?|etl|elt|data engineering|data warehouse|spark|airflow"
-    r"|dbt|snowflake|kafka|data lakes?|react|typescript|javascript|next\.?js|vue|angular"
-    r"|front-?end|css|html|web applications?|ios|android|mobile|swift|kotlin|ui|ux|databases?|sql"
+    r"\b(kubernetes|terraform|docker|devops|infrastructure|platforms?|ci/cd|observability"
+    r"|distributed systems|data pipelines?|data engineering|data warehouse|spark|airflow"
+    r"|snowflake|kafka|data lakes?|react|typescript|javascript|next\.?js|angular"
+    r"|front-?end|html|web applications?|android|mobile|swift|kotlin|databases?"
     r"|postgres\w*|apis?|back-?end|microservices|ruby|rails|security|documentation|testing"
-    r"|test automation|qa)\b"
+    r"|test automation)\b",
+    r"\b(k8s|sre|etl|elt|dbt|vue|css|ios|ui|ux|sql|qa)\b",
 )
 ENABLER_TERMS = (
     r"\b(cursor|copilot|claude code|ai[- ]assisted (development|coding)|ai coding (tools|assistants)"
@@ -134,10 +142,13 @@ SUPPORT_BIAS = 0.4  # set so the predicted AI-Support share matches the referenc
 ML_THRESHOLD = 1.45
 
 
-def _rate(text: pl.Expr, pattern: str) -> pl.Expr:
-    """Matches per 1,000 characters, so long postings do not win by length alone."""
+def _rate(text: pl.Expr, vocabulary: str | tuple[str, ...]) -> pl.Expr:
+    """Matches of a vocabulary (a pattern, or patterns whose counts add up) per 1,000
+    characters, so long postings do not win by length alone."""
+    patterns = (vocabulary,) if isinstance(vocabulary, str) else vocabulary
     length = text.str.len_chars().clip(lower_bound=400)
-    return text.str.count_matches(pattern).fill_null(0) * 1000 / length
+    matches = pl.sum_horizontal([text.str.count_matches(p).fill_null(0) for p in patterns])
+    return matches * 1000 / length
 
 
 def _bullets(text: pl.Expr) -> pl.Expr:

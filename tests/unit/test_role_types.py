@@ -1,8 +1,9 @@
 """Role-type rules on postings and labels written for these tests."""
 
 import polars as pl
+import pytest
 
-from pipeline.classify.role_types import role_types
+from pipeline.classify.role_types import CLASSICAL_ML_TERMS, SUPPORT_TERMS, role_types
 
 LABEL_SCHEMA = {
     "batch_id": pl.String,
@@ -239,3 +240,51 @@ def test_infrastructure_that_powers_others_ai_leans_ai_support():
         },
     ]
     assert classify(rows, _no_labels()) == {"builder": "ai-first", "platform": "ai-support"}
+
+
+def _examples(alternative: str) -> list[str]:
+    """Strings an alternative of a vocabulary pattern matches (the syntax those use: optional
+    characters, `[- ]`, `[sz]`, `\\.`, `\\w*`)."""
+    import re
+
+    optional = re.search(r"(\\.|\[[^\]]*\]|[^\\\]])\?", alternative)
+    if optional:
+        before, after = alternative[: optional.start()], alternative[optional.end() :]
+        return [*_examples(before + optional.group(1) + after), *_examples(before + after)]
+    klass = re.search(r"\[([^\]]*)\]", alternative)
+    if klass:
+        before, after = alternative[: klass.start()], alternative[klass.end() :]
+        return [e for ch in klass.group(1) for e in _examples(before + ch + after)]
+    return [alternative.replace(r"\w*", "ing").replace("\\", "")]
+
+
+@pytest.mark.parametrize("parts", [CLASSICAL_ML_TERMS, SUPPORT_TERMS])
+def test_split_vocabularies_count_as_their_single_alternation(parts):
+    """A vocabulary split into patterns (`_rate` adds their counts) counts what the one
+    alternation of all its terms counts: no match of one part overlaps a match of another."""
+    import itertools
+    import re
+
+    alternatives = [
+        a for part in parts for a in re.fullmatch(r"\\b\((.*)\)\\b", part)[1].split("|")
+    ]
+    joined = r"\b(" + "|".join(alternatives) + r")\b"
+    examples = [e for a in alternatives for e in _examples(a)]
+    for example in examples:
+        assert re.fullmatch(joined, example), example
+    short = [e for e in _examples(re.fullmatch(r"\\b\((.*)\)\\b", parts[-1])[1]) if e]
+    texts = [sep.join(examples) for sep in (" ", ", ", "/", "-", "\n", "")]
+    texts += [
+        f"{a}{sep}{b}"
+        for a, b in itertools.chain(
+            itertools.product(short, examples), itertools.product(examples, short)
+        )
+        for sep in (" ", "-", "", ".")
+    ]
+    frame = pl.DataFrame({"t": texts})
+    counts = frame.select(
+        one=pl.col("t").str.count_matches(joined),
+        parts=pl.sum_horizontal(pl.col("t").str.count_matches(p) for p in parts),
+    )
+    assert counts["one"].sum() > len(examples)
+    assert (counts["one"] == counts["parts"]).all()
