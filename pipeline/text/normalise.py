@@ -115,15 +115,19 @@ def _only_where(expr: pl.Expr, needs, transform) -> pl.Expr:
     is paid only where the step can change something."""
 
     def apply(series: pl.Series) -> pl.Series:
-        mask = needs(series).fill_null(False)
-        if not mask.any():
-            return series
-        if mask.all():
-            return pl.select(transform(pl.lit(series))).to_series().alias(series.name)
-        changed = pl.select(transform(pl.lit(series.filter(mask)))).to_series()
-        return series.scatter(mask.arg_true(), changed)
+        return _transform_rows(series, needs(series).fill_null(False), transform)
 
     return expr.map_batches(apply, return_dtype=pl.String)
+
+
+def _transform_rows(series: pl.Series, mask: pl.Series, transform) -> pl.Series:
+    """`series` with the expression `transform` applied to the rows where `mask` is true."""
+    if not mask.any():
+        return series
+    if mask.all():
+        return pl.select(transform(pl.lit(series))).to_series().alias(series.name)
+    changed = pl.select(transform(pl.lit(series.filter(mask)))).to_series()
+    return series.clone().scatter(mask.arg_true(), changed)
 
 
 def _non_ascii(series: pl.Series, needs: str | None = None) -> pl.Series:
@@ -246,12 +250,8 @@ def _redacted(expr: pl.Expr) -> pl.Expr:
 
 
 def _redact_flagged(text_and_flag: pl.Series) -> pl.Series:
-    text = text_and_flag.struct.field("text")
     flag = text_and_flag.struct.field("flag").fill_null(False)
-    if not flag.any():
-        return text
-    redacted = pl.select(_redacted(pl.lit(text.filter(flag)))).to_series()
-    return text.clone().scatter(flag.arg_true(), redacted)
+    return _transform_rows(text_and_flag.struct.field("text"), flag, _redacted)
 
 
 # --- language ----------------------------------------------------------------------------------
