@@ -10,7 +10,10 @@ see ``scoring``; no Python loop runs per item):
    together into a phrase. Null text becomes "" and ends up as ``other``.
 2. For every pattern of every category (category-level and sub-pattern patterns alike) find
    the character offset of its first match (``str.find``; patterns with upper-case literals
-   get ``(?i)``). A match adds the pattern's weight to its category. A positive weight is
+   get ``(?i)``). A pattern is only searched in the texts that hold its required literals
+   (``literals``: one Aho-Corasick pass over the texts finds them for every pattern; a text
+   without them cannot match, so the offsets are the same). A match adds the pattern's
+   weight to its category. A positive weight is
    boosted by up to ``POSITION_BOOST`` (x1.5 at offset 0, decaying linearly to x1.0 at
    ``POSITION_SPAN`` characters) because the head of a responsibility ("Collaborate with...",
    "Fine-tune...", "Stay current with...") usually names the problem it addresses.
