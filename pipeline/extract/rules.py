@@ -172,8 +172,17 @@ def _section_kind(heading: pl.Expr) -> pl.Expr:
 
 
 def _section_kinds(headings: pl.Series) -> pl.Series:
-    normed = pl.DataFrame({"h": headings}).select(h=_norm(pl.col("h")))
-    return normed.select(_kind_of_normed(pl.col("h")).alias(headings.name)).to_series()
+    return _on_non_null(headings, lambda h: _kind_of_normed(_norm(h)), pl.String)
+
+
+def _on_non_null(texts: pl.Series, expr_of, dtype: pl.DataType) -> pl.Series:
+    """`expr_of(texts)` computed on the non-null texts only (null elsewhere). A text column
+    masked with when/then still costs its masked rows in string kernels (case mapping,
+    replacements), and the stages mask most lines: a heading candidate is one line in eight."""
+    present = texts.is_not_null()
+    values = pl.select(expr_of(pl.lit(texts.filter(present)))).to_series()
+    out = pl.repeat(None, len(texts), dtype=dtype, eager=True).alias(texts.name)
+    return out.scatter(present.arg_true(), values) if len(values) else out
 
 
 def _kind_of_normed(text: pl.Expr) -> pl.Expr:
@@ -330,17 +339,30 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     )
     candidate = pl.col("_candidate")
     short_text = pl.when(candidate).then(bare)
+    # all capitals ("RESPONSIBILITIES"), or not an imperative: case mapping is costly, so on
+    # the candidates only (null elsewhere, where `candidate` decides anyway)
+    worded_as_heading = short_text.map_batches(
+        lambda texts: _on_non_null(
+            texts,
+            lambda t: (
+                (t == t.str.to_uppercase()) & t.str.contains(r"[A-Z]{3}")
+                | ~_norm(t).str.contains(IMPERATIVE)
+            ),
+            pl.Boolean,
+        ),
+        return_dtype=pl.Boolean,
+        is_elementwise=True,
+    )
     heading_like = (
         candidate
         & (
             ends_lead_in
             | stripped.str.starts_with("#")
             | stripped.str.contains(r"^\*\*.+\*\*:?$")
-            | (short_text == short_text.str.to_uppercase()) & short_text.str.contains(r"[A-Z]{3}")
             | (words <= 6)
             # "What You Will Need to Accomplish the Job", "What do we offer you?"
             | (short_text.str.count_matches(r"\b[A-Z]") * 2 >= words)
-            | ~_norm(short_text).str.contains(IMPERATIVE)
+            | worded_as_heading
             | stripped.str.ends_with("?")
         ).fill_null(False)
     ) | (is_bullet & stripped.str.ends_with(":") & (words <= 9))

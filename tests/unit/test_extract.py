@@ -1,6 +1,7 @@
 """Rules extraction on postings written for these tests."""
 
 import polars as pl
+import pytest
 
 from pipeline.extract.rules import extract_responsibilities
 
@@ -262,3 +263,20 @@ def test_sentence_case_heading_of_several_words_closes_the_duties_section():
         "How to be successful in this role\n\n- Prioritise calmly under pressure\n"
     )
     assert texts(text) == ["Triage incoming support tickets"]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["Duties", None, "about US", None], [None, None], ["Benefits"], []],
+)
+def test_section_kinds_of_masked_lines_are_null_and_the_others_as_computed_on_all(texts):
+    """`_on_non_null` computes on the present texts only: same values there, null elsewhere."""
+    from pipeline.extract.rules import _kind_of_normed, _norm, _section_kinds
+
+    series = pl.Series("h", texts, dtype=pl.String)
+    everywhere = pl.select(_kind_of_normed(_norm(pl.lit(series)))).to_series()
+    kinds = _section_kinds(series)
+    assert kinds.dtype == pl.String and len(kinds) == len(texts)
+    assert kinds.to_list() == [
+        k if t is not None else None for k, t in zip(everywhere, texts, strict=True)
+    ]
