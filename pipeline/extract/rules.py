@@ -30,7 +30,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.parallel import key_parts, map_in_threads
-from pipeline.text.normalise import BULLET
+from pipeline.text.normalise import BULLET, computed_on_rows
 
 METHOD = "rules"
 
@@ -179,10 +179,8 @@ def _on_non_null(texts: pl.Series, expr_of, dtype: pl.DataType) -> pl.Series:
     """`expr_of(texts)` computed on the non-null texts only (null elsewhere). A text column
     masked with when/then still costs its masked rows in string kernels (case mapping,
     replacements), and the stages mask most lines: a heading candidate is one line in eight."""
-    present = texts.is_not_null()
-    values = pl.select(expr_of(pl.lit(texts.filter(present)))).to_series()
-    out = pl.repeat(None, len(texts), dtype=dtype, eager=True).alias(texts.name)
-    return out.scatter(present.arg_true(), values) if len(values) else out
+    nulls = pl.repeat(None, len(texts), dtype=dtype, eager=True).alias(texts.name)
+    return computed_on_rows(texts, texts.is_not_null(), expr_of, base=nulls)
 
 
 def _kind_of_normed(text: pl.Expr) -> pl.Expr:

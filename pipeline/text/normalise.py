@@ -115,19 +115,24 @@ def _only_where(expr: pl.Expr, needs, transform) -> pl.Expr:
     is paid only where the step can change something."""
 
     def apply(series: pl.Series) -> pl.Series:
-        return _transform_rows(series, needs(series).fill_null(False), transform)
+        return computed_on_rows(series, needs(series).fill_null(False), transform)
 
     return expr.map_batches(apply, return_dtype=pl.String)
 
 
-def _transform_rows(series: pl.Series, mask: pl.Series, transform) -> pl.Series:
-    """`series` with the expression `transform` applied to the rows where `mask` is true."""
+def computed_on_rows(
+    series: pl.Series, mask: pl.Series, expr_of, base: pl.Series | None = None
+) -> pl.Series:
+    """`base` (default: `series` itself) with `expr_of` (a function of an expression) of the
+    rows of `series` where `mask` is true put in those rows: the expression costs those rows
+    only."""
+    base = series if base is None else base
     if not mask.any():
-        return series
+        return base
     if mask.all():
-        return pl.select(transform(pl.lit(series))).to_series().alias(series.name)
-    changed = pl.select(transform(pl.lit(series.filter(mask)))).to_series()
-    return series.clone().scatter(mask.arg_true(), changed)
+        return pl.select(expr_of(pl.lit(series))).to_series().alias(base.name)
+    values = pl.select(expr_of(pl.lit(series.filter(mask)))).to_series()
+    return base.clone().scatter(mask.arg_true(), values)
 
 
 def _non_ascii(series: pl.Series, needs: str | None = None) -> pl.Series:
@@ -251,7 +256,7 @@ def _redacted(expr: pl.Expr) -> pl.Expr:
 
 def _redact_flagged(text_and_flag: pl.Series) -> pl.Series:
     flag = text_and_flag.struct.field("flag").fill_null(False)
-    return _transform_rows(text_and_flag.struct.field("text"), flag, _redacted)
+    return computed_on_rows(text_and_flag.struct.field("text"), flag, _redacted)
 
 
 # --- language ----------------------------------------------------------------------------------
