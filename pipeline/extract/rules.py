@@ -168,11 +168,22 @@ def _section_kind(heading: pl.Expr) -> pl.Expr:
     """The kind of section a heading names (null: none, or a null heading)."""
     # one batch function, so the headings are normalised once: an eager when/then chain
     # evaluates a shared sub-expression (and its input) again in every branch
-    return heading.map_batches(_section_kinds, return_dtype=pl.String, is_elementwise=True)
+    return _on_present(heading, _kind_of_heading, pl.String)
 
 
 def _section_kinds(headings: pl.Series) -> pl.Series:
-    return _on_non_null(headings, lambda h: _kind_of_normed(_norm(h)), pl.String)
+    return _on_non_null(headings, _kind_of_heading, pl.String)
+
+
+def _kind_of_heading(heading: pl.Expr) -> pl.Expr:
+    return _kind_of_normed(_norm(heading))
+
+
+def _on_present(expr: pl.Expr, expr_of, dtype: pl.DataType) -> pl.Expr:
+    """`_on_non_null` as an expression: `expr_of(expr)` on the non-null rows only."""
+    return expr.map_batches(
+        lambda texts: _on_non_null(texts, expr_of, dtype), return_dtype=dtype, is_elementwise=True
+    )
 
 
 def _on_non_null(texts: pl.Series, expr_of, dtype: pl.DataType) -> pl.Series:
@@ -339,17 +350,13 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     short_text = pl.when(candidate).then(bare)
     # all capitals ("RESPONSIBILITIES"), or not an imperative: case mapping is costly, so on
     # the candidates only (null elsewhere, where `candidate` decides anyway)
-    worded_as_heading = short_text.map_batches(
-        lambda texts: _on_non_null(
-            texts,
-            lambda t: (
-                (t == t.str.to_uppercase()) & t.str.contains(r"[A-Z]{3}")
-                | ~_norm(t).str.contains(IMPERATIVE)
-            ),
-            pl.Boolean,
+    worded_as_heading = _on_present(
+        short_text,
+        lambda t: (
+            (t == t.str.to_uppercase()) & t.str.contains(r"[A-Z]{3}")
+            | ~_norm(t).str.contains(IMPERATIVE)
         ),
-        return_dtype=pl.Boolean,
-        is_elementwise=True,
+        pl.Boolean,
     )
     heading_like = (
         candidate
