@@ -37,10 +37,9 @@ labels as (
 
 ),
 
--- the primary label (exactly one rank-1 row per responsibility: the labels' blocking GX
--- check) and the number of labels, kept apart so that neither aggregates text: at a
--- million postings a max(case ...) per responsibility over the labels' text columns took
--- most of this model's time
+-- the primary label: exactly one rank-1 row per responsibility (the labels' blocking GX
+-- check), so a plain join and no aggregation over the labels (at a million postings,
+-- counting each responsibility's labels here took most of this model's time and memory)
 primary_labels as (
 
     select
@@ -54,37 +53,6 @@ primary_labels as (
     from labels
     where label_rank = 1
 
-),
-
-label_counts as (
-
-    select
-        batch_id,
-        posting_id,
-        position,
-        count(*) as label_count
-    from labels
-    group by batch_id, posting_id, position
-
-),
-
-label_summary as (
-
-    select
-        label_counts.batch_id,
-        label_counts.posting_id,
-        label_counts.position,
-        label_counts.label_count,
-        primary_labels.primary_category,
-        primary_labels.primary_subpattern,
-        primary_labels.primary_score,
-        primary_labels.primary_classifier
-    from label_counts
-    left join primary_labels
-        on label_counts.batch_id = primary_labels.batch_id
-        and label_counts.posting_id = primary_labels.posting_id
-        and label_counts.position = primary_labels.position
-
 )
 
 select
@@ -95,11 +63,10 @@ select
     responsibilities.section,
     responsibilities.extraction_method,
     postings.role_type,
-    label_summary.primary_category,
-    label_summary.primary_subpattern,
-    label_summary.primary_score,
-    label_summary.primary_classifier,
-    coalesce(label_summary.label_count, 0) as label_count,
+    primary_labels.primary_category,
+    primary_labels.primary_subpattern,
+    primary_labels.primary_score,
+    primary_labels.primary_classifier,
     responsibilities.change_seq
 
 from responsibilities
@@ -108,7 +75,7 @@ inner join postings
     on responsibilities.batch_id = postings.batch_id
     and responsibilities.posting_id = postings.posting_id
 
-left join label_summary
-    on responsibilities.batch_id = label_summary.batch_id
-    and responsibilities.posting_id = label_summary.posting_id
-    and responsibilities.position = label_summary.position
+left join primary_labels
+    on responsibilities.batch_id = primary_labels.batch_id
+    and responsibilities.posting_id = primary_labels.posting_id
+    and responsibilities.position = primary_labels.position
