@@ -8,6 +8,10 @@ validate the rows the run wrote (stages are incremental); mart suites validate t
 from dataclasses import dataclass
 
 import dagster as dg
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from data_quality import SuiteResult, run_suite, run_suite_by_parts
 from data_quality.runner import fetch_plan
@@ -70,6 +74,47 @@ def rows_written_by_run(table: str) -> str:
                    WHERE stage = '{stage}' AND run_id = ?) AS s USING (batch_id, posting_id)"""
 
 
+#: pandas' default text dtype ("str", Arrow-backed, NaN for a missing value): what DuckDB's
+#: `.df()` gives a VARCHAR column.
+_PANDAS_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def fetched_frame(con, query: str, args: list) -> pd.DataFrame:
+    """`con.execute(query, args).df()`, with the text columns converted through Arrow.
+
+    `.df()` builds a Python string per value before pandas packs them into Arrow again: on a
+    million postings' label rows that was 11.5 s of the labels suite's 29 s. The text columns
+    are taken from the Arrow result as they are; the other columns still go through `.df()`
+    (from the same Arrow result, in memory), so their dtypes and missing values are exactly
+    `.df()`'s (nullable integers and booleans, dates as datetime64)."""
+    table = con.execute(query, args).to_arrow_table()
+    # (a column with no value at all is left to `.df()`, which makes it an object column)
+    is_text = [
+        (
+            pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_string_view(f.type)
+        )
+        and table.column(i).null_count < table.num_rows
+        for i, f in enumerate(table.schema)
+    ]
+    if not any(is_text):
+        return _via_duckdb(table)
+    text = table.select([i for i, t in enumerate(is_text) if t]).to_pandas(
+        types_mapper=lambda _: _PANDAS_TEXT
+    )
+    others = [i for i, t in enumerate(is_text) if not t]
+    if not others:
+        return text
+    return pd.concat([text, _via_duckdb(table.select(others))], axis=1)[table.column_names]
+
+
+def _via_duckdb(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as `.df()` converts it (a private in-memory connection reads it)."""
+    with duckdb.connect() as memory:
+        return memory.from_arrow(table).df()
+
+
 def suite_columns(con, suite: str, sql: str, args: list, params: dict) -> str:
     """`sql` narrowed to the columns the suite reads; a column it only checks for nulls is
     fetched as one character (see `fetch_plan`)."""
@@ -97,7 +142,7 @@ def validate_rows(
     query = suite_columns(con, suite, sql, args, params)
     parts = -(-rows // part_rows)
     if parts <= 1 or not splits_by_posting(build_suite(suite, **params)):
-        return run_suite(suite, con.execute(query, args).df(), **params)
+        return run_suite(suite, fetched_frame(con, query, args), **params)
     # stored in part order, so that each part's read skips the other parts' row groups
     # (1M postings' responsibilities, 6 parts: 2.4 s + 23.3 s of reads unordered, 5.0 s +
     # 10.0 s ordered)
@@ -109,9 +154,9 @@ def validate_rows(
     )
     try:
         frames = (
-            con.execute(
-                "SELECT * EXCLUDE (dq_part) FROM dq_rows_by_part WHERE dq_part = ?", [part]
-            ).df()
+            fetched_frame(
+                con, "SELECT * EXCLUDE (dq_part) FROM dq_rows_by_part WHERE dq_part = ?", [part]
+            )
             for part in range(parts)
         )
         return run_suite_by_parts(suite, frames, **params)

@@ -16,7 +16,7 @@ from data_quality.suites import (
     splits_by_posting,
     unique_together,
 )
-from pipeline.assets.checks import validate_rows
+from pipeline.assets.checks import fetched_frame, validate_rows
 
 CATEGORIES = ["evaluation", "agents", "other"]
 
@@ -138,3 +138,28 @@ def test_validate_rows_in_parts_from_duckdb_equals_at_once(tmp_path, monkeypatch
     assert not con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_rows_by_part'"
     ).fetchone()[0]
+
+
+#: Every kind of column a suite reads, with a missing value in each (and a text column that is
+#: missing in every row, which `.df()` makes an object column).
+_EVERY_TYPE = """
+    SELECT * FROM (VALUES
+        (DATE '2026-01-02', TIMESTAMP '2026-01-02 03:04:05', true, 1, 2::BIGINT, 1.5,
+         1.25::DECIMAL(10, 2), 'b1', ['x', 'y'], 4::UTINYINT, NULL::VARCHAR, 'keep'),
+        (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'keep'),
+        (DATE '2026-01-03', NULL, false, 3, NULL, NULL, NULL, 'b2', [], 0, NULL, 'drop')
+    ) AS t(posted, seen, flag, n, big, score, amount, batch_id, words, tiny, never, filter)
+    WHERE filter = ?
+"""
+
+
+@pytest.mark.parametrize("kept", ["keep", "drop", "none"])
+def test_fetched_frame_is_what_df_gives(kept):
+    """Checks fetch their rows through Arrow; the frame (dtypes, missing values) is exactly
+    DuckDB's `.df()`, with rows, with one row, and with none."""
+    con = duckdb.connect()
+    expected = con.execute(_EVERY_TYPE, [kept]).df()
+    fetched = fetched_frame(con, _EVERY_TYPE, [kept])
+    assert list(fetched.columns) == list(expected.columns)
+    assert fetched.dtypes.to_dict() == expected.dtypes.to_dict()
+    pd.testing.assert_frame_equal(fetched, expected)
