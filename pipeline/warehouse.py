@@ -506,11 +506,19 @@ def log_chunk(context, stage: str, done: int, part: pl.DataFrame, keys: pl.DataF
     context.log.info(f"{stage}: {processed:,} of {keys.height:,} postings done")
 
 
-def read_postings(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame) -> pl.DataFrame:
-    """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id)."""
+def read_postings(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    keys: pl.DataFrame,
+    columns: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id): every
+    column, or only `columns` (a stage that reads few of a wide table's columns does not
+    decompress the others: role types read 5 of clean.postings' 24, 0.17 -> 0.12 s a chunk)."""
     wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
+    picked = ", ".join(f't."{c}"' for c in columns) if columns else "t.*"
     return con.execute(
-        f"SELECT t.* FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
+        f"SELECT {picked} FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
     ).pl()
 
 

@@ -3,7 +3,12 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.classify import get_category_classifier, get_role_type_classifier
+from pipeline.classify import (
+    ROLE_TYPE_LABEL_COLUMNS,
+    ROLE_TYPE_POSTING_COLUMNS,
+    get_category_classifier,
+    get_role_type_classifier,
+)
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.warehouse import (
@@ -169,8 +174,8 @@ def posting_role_types(
         chunks = computed_chunks(
             keys,
             lambda part: (
-                read_postings(con, "clean.postings", part),
-                read_postings(con, "clean.responsibility_labels", part),
+                read_postings(con, "clean.postings", part, ROLE_TYPE_POSTING_COLUMNS),
+                read_postings(con, "clean.responsibility_labels", part, ROLE_TYPE_LABEL_COLUMNS),
             ),
             lambda read: classify(*read),
         )

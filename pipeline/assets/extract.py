@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipeline.extract import get_extractor
+from pipeline.extract import POSTING_COLUMNS, get_extractor
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.warehouse import (
     StageWriter,
@@ -32,7 +32,7 @@ def responsibilities(
         items, covered, by_method = 0, 0, {}
         chunks = computed_chunks(
             keys,
-            lambda part: read_postings(con, "clean.postings", part),
+            lambda part: read_postings(con, "clean.postings", part, POSTING_COLUMNS),
             extract,
         )
         with StageWriter(con, "extract", fingerprint, context.run_id) as writer:

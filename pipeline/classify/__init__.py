@@ -5,7 +5,8 @@ backend registers here and the assets pick it up by name, unchanged:
 - category classifiers: (responsibilities frame, taxonomy) -> labels frame
   (posting_id, position, category, subpattern, rank, score, classifier, evidence);
 - role-type classifiers: (clean postings frame, labels frame) -> role types frame
-  (posting_id, batch_id, role_type, score, method, reason).
+  (posting_id, batch_id, role_type, score, method, reason); they are given the columns
+  ROLE_TYPE_POSTING_COLUMNS and ROLE_TYPE_LABEL_COLUMNS.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ import polars as pl
 from pipeline.classify.categories import classify_responsibilities
 from pipeline.classify.role_types import role_types
 from pipeline.taxonomy import Taxonomy
+
+#: The clean.postings and clean.responsibility_labels columns a role-type classifier is given
+#: (the stage reads no others: a million postings' labels carry 21M evidence strings).
+ROLE_TYPE_POSTING_COLUMNS = (
+    "posting_id",
+    "batch_id",
+    "title",
+    "description_text",
+    "precomputed_role_type",
+)
+ROLE_TYPE_LABEL_COLUMNS = (
+    "posting_id",
+    "batch_id",
+    "position",
+    "category",
+    "subpattern",
+    "rank",
+    "score",
+)
 
 CategoryClassifier = Callable[[pl.DataFrame, Taxonomy], pl.DataFrame]
 RoleTypeClassifier = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]

@@ -1,9 +1,8 @@
 """Responsibility extractors, chosen by name in the pipeline's config (ROLEPRINT_EXTRACTOR).
 
-An extractor maps clean postings (every column but the raw description: it reads
-description_text and precomputed_responsibilities) to responsibilities (posting_id, batch_id,
-position, text, section, method); a later LLM-based backend registers here and the assets
-pick it up by name.
+An extractor maps clean postings (the columns POSTING_COLUMNS) to responsibilities
+(posting_id, batch_id, position, text, section, method); a later LLM-based backend registers
+here and the assets pick it up by name.
 """
 
 from __future__ import annotations
@@ -13,6 +12,16 @@ from collections.abc import Callable
 import polars as pl
 
 from pipeline.extract.rules import extract_responsibilities
+
+#: The clean.postings columns an extractor is given (the stage reads no others: the rest of a
+#: wide table would only be decompressed and dropped).
+POSTING_COLUMNS = (
+    "posting_id",
+    "batch_id",
+    "title",
+    "description_text",
+    "precomputed_responsibilities",
+)
 
 Extractor = Callable[[pl.DataFrame], pl.DataFrame]
 EXTRACTORS: dict[str, Extractor] = {"rules": extract_responsibilities}
