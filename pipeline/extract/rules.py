@@ -33,6 +33,10 @@ from pipeline.parallel import key_parts, map_in_threads
 from pipeline.text.normalise import BULLET, computed_on_rows
 
 METHOD = "rules"
+#: The row number of a posting in the frame being extracted: the lines and items of a posting
+#: are grouped, windowed and joined on it, not on (batch_id, posting_id), two strings copied
+#: onto each of some 60 lines per posting.
+POSTING_NO = "_posting_no"
 
 # Heading vocabularies, matched against a heading's text (lower-cased, without markup and
 # without apostrophes, so "What You'll Do" and "What Youll Do" read alike).
@@ -300,16 +304,16 @@ def _split_inline_headings(lines: pl.DataFrame) -> pl.DataFrame:
         )
         .drop("_parts", "_head", "_rest", "_tail", "_glued")
         .explode("line")
-        .with_columns(line_no=pl.int_range(pl.len()).over("batch_id", "posting_id"))
+        .with_columns(line_no=pl.int_range(pl.len()).over(POSTING_NO))
     )
 
 
 def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
-    """One row per line with its role (blank / bullet / heading / text) and section."""
+    """One row per line with its role (blank / bullet / heading / text) and section; postings
+    and lines are identified by POSTING_NO."""
     lines = (
         postings.select(
-            "batch_id",
-            "posting_id",
+            POSTING_NO,
             pl.col("description_text").fill_null("").str.split("\n").alias("line"),
         )
         .explode("line")
@@ -395,10 +399,8 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
             .then(pl.col("bare"))
             .otherwise(None)
             .forward_fill()
-            .over("batch_id", "posting_id", order_by="line_no"),
-            section_kind=pl.col("section_kind")
-            .forward_fill()
-            .over("batch_id", "posting_id", order_by="line_no"),
+            .over(POSTING_NO, order_by="line_no"),
+            section_kind=pl.col("section_kind").forward_fill().over(POSTING_NO, order_by="line_no"),
         )
         .drop("_stripped", "_words", "_lead", "_short", "_candidate", "_heading_like", "_lead_in")
     )
@@ -430,8 +432,9 @@ def _duty_sentence(text: pl.Expr, imperative: pl.Expr | bool = True) -> pl.Expr:
 
 def extract_rules(postings: pl.DataFrame, min_words: int = 3) -> pl.DataFrame:
     """clean.postings rows (with description_text) -> clean.responsibilities rows."""
-    keys = ["batch_id", "posting_id"]
-    lines = lines_of(postings)
+    keys = [POSTING_NO]
+    numbered = postings.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(POSTING_NO))
+    lines = lines_of(numbered)
     body = lines.filter(~pl.col("is_heading") & ~pl.col("is_blank"))
     item_bullet = pl.col("is_bullet") & ~pl.col("line").str.strip_chars().str.ends_with(":")
     in_duties = body.filter(pl.col("section_kind") == "duties")
@@ -521,6 +524,11 @@ def extract_rules(postings: pl.DataFrame, min_words: int = 3) -> pl.DataFrame:
         .with_columns(
             position=pl.int_range(pl.len()).over(keys).cast(pl.Int32),
             method=pl.lit(METHOD),
+        )
+        .join(
+            numbered.select(POSTING_NO, "posting_id", "batch_id"),
+            on=POSTING_NO,
+            maintain_order="left",
         )
         .select("posting_id", "batch_id", "position", "text", "section", "method")
     )
