@@ -519,6 +519,31 @@ def test_broken_input_fails_build(dbt_builds: dict[str, BuildResult]) -> None:
     assert "category_frequency" not in tables
 
 
+def test_blank_responsibility_text_fails_its_source_test(tmp_path: Path) -> None:
+    """assert_responsibilities_belong_to_postings fails for a text of nothing but spaces
+    (plain or no-break), and not for a text that merely starts with one."""
+    warehouse = tmp_path / WAREHOUSE_NAME
+    create_warehouse(warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into clean.responsibilities values "
+            "('p1', ?, 90, '   ', 'Responsibilities', 'rules'), "
+            "('p1', ?, 91, chr(160) || ' ' || chr(160), 'Responsibilities', 'rules'), "
+            "('p1', ?, 92, ' Ship evals weekly', 'Responsibilities', 'rules')",
+            [B1, B1, B1],
+        )
+    finally:
+        con.close()
+    process = start_dbt_build(
+        tmp_path, "--select", "assert_responsibilities_belong_to_postings", command="test"
+    )
+    process.wait(timeout=240)
+    output = (tmp_path / "dbt_build.log").read_text()
+    assert process.returncode != 0, output[-3000:]
+    assert re.search(r"FAIL 2 assert_responsibilities_belong_to_postings", output), output[-3000:]
+
+
 # --- incremental models ---------------------------------------------------------------------
 B3 = "2026-03-30"
 
