@@ -544,6 +544,38 @@ def test_blank_responsibility_text_fails_its_source_test(tmp_path: Path) -> None
     assert re.search(r"FAIL 2 assert_responsibilities_belong_to_postings", output), output[-3000:]
 
 
+def test_repeated_label_fails_unique_combination(tmp_path: Path) -> None:
+    """unique_combination fails once per repeated combination (a label given twice, another
+    three times) and not for a row that differs in one column only (another category of the
+    same responsibility)."""
+    warehouse = tmp_path / WAREHOUSE_NAME
+    create_warehouse(warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into clean.responsibility_labels values "
+            "('p1', ?, 0, 'building_ai_systems', 'rag_systems', 1, 0.9, 'test-rules', 'x'), "
+            "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
+            "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
+            "('p1', ?, 1, 'security_compliance', null, 3, 0.3, 'test-rules', 'x')",
+            [B1, B1, B1, B1],
+        )
+    finally:
+        con.close()
+    process = start_dbt_build(
+        tmp_path,
+        "--select",
+        "source:roleprint_clean.responsibility_labels,test_name:unique_combination",
+        command="test",
+    )
+    process.wait(timeout=240)
+    output = (tmp_path / "dbt_build.log").read_text()
+    assert process.returncode != 0, output[-3000:]
+    assert re.search(
+        r"FAIL 2 source_unique_combination_roleprint_clean_responsibility_labels", output
+    ), output[-3000:]
+
+
 # --- incremental models ---------------------------------------------------------------------
 B3 = "2026-03-30"
 

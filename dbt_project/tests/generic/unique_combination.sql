@@ -9,12 +9,5 @@
                 columns: [batch_id, posting_id]
 #}
 {% test unique_combination(model, columns) %}
-
-select
-    {{ columns | join(', ') }},
-    count(*) as occurrences
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
-
+{{ roleprint.unique_combination_rows(model, columns) }}
 {% endtest %}
