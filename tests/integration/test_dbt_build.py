@@ -519,28 +519,35 @@ def test_broken_input_fails_build(dbt_builds: dict[str, BuildResult]) -> None:
     assert "category_frequency" not in tables
 
 
-def test_blank_responsibility_text_fails_its_source_test(tmp_path: Path) -> None:
-    """assert_responsibilities_belong_to_postings fails for a text of nothing but spaces
-    (plain or no-break), and not for a text that merely starts with one."""
-    warehouse = tmp_path / WAREHOUSE_NAME
+def failing_dbt_test(workdir: Path, insert: str, params: list, selector: str) -> str:
+    """The output of `dbt test --select selector` on the sample warehouse plus the rows
+    `insert` adds (written into workdir); the test must fail."""
+    warehouse = workdir / WAREHOUSE_NAME
     create_warehouse(warehouse)
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute(
-            "insert into clean.responsibilities values "
-            "('p1', ?, 90, '   ', 'Responsibilities', 'rules'), "
-            "('p1', ?, 91, chr(160) || ' ' || chr(160), 'Responsibilities', 'rules'), "
-            "('p1', ?, 92, ' Ship evals weekly', 'Responsibilities', 'rules')",
-            [B1, B1, B1],
-        )
+        con.execute(insert, params)
     finally:
         con.close()
-    process = start_dbt_build(
-        tmp_path, "--select", "assert_responsibilities_belong_to_postings", command="test"
-    )
+    process = start_dbt_build(workdir, "--select", selector, command="test")
     process.wait(timeout=240)
-    output = (tmp_path / "dbt_build.log").read_text()
+    output = (workdir / "dbt_build.log").read_text()
     assert process.returncode != 0, output[-3000:]
+    return output
+
+
+def test_blank_responsibility_text_fails_its_source_test(tmp_path: Path) -> None:
+    """assert_responsibilities_belong_to_postings fails for a text of nothing but spaces
+    (plain or no-break), and not for a text that merely starts with one."""
+    output = failing_dbt_test(
+        tmp_path,
+        "insert into clean.responsibilities values "
+        "('p1', ?, 90, '   ', 'Responsibilities', 'rules'), "
+        "('p1', ?, 91, chr(160) || ' ' || chr(160), 'Responsibilities', 'rules'), "
+        "('p1', ?, 92, ' Ship evals weekly', 'Responsibilities', 'rules')",
+        [B1, B1, B1],
+        "assert_responsibilities_belong_to_postings",
+    )
     assert re.search(r"FAIL 2 assert_responsibilities_belong_to_postings", output), output[-3000:]
 
 
@@ -548,29 +555,16 @@ def test_repeated_label_fails_unique_combination(tmp_path: Path) -> None:
     """unique_combination fails once per repeated combination (a label given twice, another
     three times) and not for a row that differs in one column only (another category of the
     same responsibility)."""
-    warehouse = tmp_path / WAREHOUSE_NAME
-    create_warehouse(warehouse)
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(
-            "insert into clean.responsibility_labels values "
-            "('p1', ?, 0, 'building_ai_systems', 'rag_systems', 1, 0.9, 'test-rules', 'x'), "
-            "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
-            "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
-            "('p1', ?, 1, 'security_compliance', null, 3, 0.3, 'test-rules', 'x')",
-            [B1, B1, B1, B1],
-        )
-    finally:
-        con.close()
-    process = start_dbt_build(
+    output = failing_dbt_test(
         tmp_path,
-        "--select",
+        "insert into clean.responsibility_labels values "
+        "('p1', ?, 0, 'building_ai_systems', 'rag_systems', 1, 0.9, 'test-rules', 'x'), "
+        "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
+        "('p1', ?, 1, 'evaluation_quality', null, 1, 0.8, 'test-rules', 'x'), "
+        "('p1', ?, 1, 'security_compliance', null, 3, 0.3, 'test-rules', 'x')",
+        [B1, B1, B1, B1],
         "source:roleprint_clean.responsibility_labels,test_name:unique_combination",
-        command="test",
     )
-    process.wait(timeout=240)
-    output = (tmp_path / "dbt_build.log").read_text()
-    assert process.returncode != 0, output[-3000:]
     assert re.search(
         r"FAIL 2 source_unique_combination_roleprint_clean_responsibility_labels", output
     ), output[-3000:]
