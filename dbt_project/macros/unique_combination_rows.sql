@@ -6,12 +6,13 @@
 
 
 {% macro default__unique_combination_rows(model, columns) %}
+{%- set key = columns | join(', ') %}
 
 select
-    {{ columns | join(', ') }},
+    {{ key }},
     count(*) as occurrences
 from {{ model }}
-group by {{ columns | join(', ') }}
+group by {{ key }}
 having count(*) > 1
 
 {% endmacro %}
@@ -22,18 +23,19 @@ having count(*) > 1
     unless there is a duplicate or a collision): the same failing rows, in 55-85% of the
     time on a million postings' tables (label rows 2.9 -> 1.6 s). -#}
 {% macro duckdb__unique_combination_rows(model, columns) %}
+{%- set key = columns | join(', ') %}
 
 select
-    {{ columns | join(', ') }},
+    {{ key }},
     count(*) as occurrences
 from {{ model }}
-where hash({{ columns | join(', ') }}) in (
-    select hash({{ columns | join(', ') }})
+where hash({{ key }}) in (
+    select hash({{ key }})
     from {{ model }}
     group by 1
     having count(*) > 1
 )
-group by {{ columns | join(', ') }}
+group by {{ key }}
 having count(*) > 1
 
 {% endmacro %}
