@@ -16,6 +16,7 @@ import pyarrow as pa
 from data_quality import SuiteResult, run_suite, run_suite_by_parts
 from data_quality.runner import fetch_plan
 from data_quality.suites import build_suite, splits_by_posting
+from pipeline.parallel import workers
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.taxonomy import load_taxonomy
 from pipeline.warehouse import STAGE_OUTPUT
@@ -131,16 +132,26 @@ def suite_columns(con, suite: str, sql: str, args: list, params: dict) -> str:
 #: a run wrote to a large table are validated in parts of whole postings instead, for the
 #: suites whose checks split by posting (data_quality.suites.splits_by_posting).
 CHECK_PART_ROWS = 2_000_000
+#: From twice this many rows on, a suite that splits by posting is validated in at least one
+#: part per core, in threads (`run_suite_by_parts`): GX runs a part on one core.
+MIN_PART_ROWS = 250_000
+
+
+def part_count(rows: int, part_rows: int = CHECK_PART_ROWS) -> int:
+    """The number of parts to validate `rows` rows in (when the suite splits by posting):
+    none over `part_rows` rows, and one per core when there are enough rows to share."""
+    return max(-(-rows // part_rows), min(workers(), rows // MIN_PART_ROWS), 1)
 
 
 def validate_rows(
     con, suite: str, sql: str, args: list, params: dict, rows: int, part_rows: int = CHECK_PART_ROWS
 ) -> SuiteResult:
-    """Run `suite` on the `rows` rows `sql` selects: at once, or, past `part_rows` rows and
-    when the suite splits by posting, in parts of whole postings (their rows staged once in
-    a temporary table, each part read from it in turn) whose results are added up."""
+    """Run `suite` on the `rows` rows `sql` selects: at once, or, when the suite splits by
+    posting and there are enough rows (`part_count`), in parts of whole postings (their
+    rows staged once in a temporary table, each part read from it in turn while the parts
+    before it are validated in threads) whose results are added up."""
     query = suite_columns(con, suite, sql, args, params)
-    parts = -(-rows // part_rows)
+    parts = part_count(rows, part_rows)
     if parts <= 1 or not splits_by_posting(build_suite(suite, **params)):
         return run_suite(suite, fetched_frame(con, query, args), **params)
     # stored in part order, so that each part's read skips the other parts' row groups
@@ -159,7 +170,7 @@ def validate_rows(
             )
             for part in range(parts)
         )
-        return run_suite_by_parts(suite, frames, **params)
+        return run_suite_by_parts(suite, frames, workers=workers(), **params)
     finally:
         con.execute("DROP TABLE IF EXISTS dq_rows_by_part")
 

@@ -16,7 +16,7 @@ from data_quality.suites import (
     splits_by_posting,
     unique_together,
 )
-from pipeline.assets.checks import fetched_frame, validate_rows
+from pipeline.assets.checks import fetched_frame, part_count, validate_rows
 
 CATEGORIES = ["evaluation", "agents", "other"]
 
@@ -106,6 +106,60 @@ def test_valid_parts_pass_and_count_every_row():
         "responsibility_labels", parts_by_posting(frame, 2), categories=CATEGORIES
     )
     assert result.success and not result.failed and result.row_count == len(frame) == 40
+
+
+def test_parts_validated_in_threads_equal_one_validation_of_every_row():
+    """Two threads, a GX context each: the same failures, counts and samples (the first
+    parts', in order) as validating every row at once."""
+    frame = labels(60, {3: "category", 4: "primary", 17: "duplicate", 26: "category"})
+    whole = run_suite("responsibility_labels", frame, categories=CATEGORIES)
+    for _ in range(3):
+        in_threads = run_suite_by_parts(
+            "responsibility_labels",
+            iter(parts_by_posting(frame, 7)),
+            workers=2,
+            categories=CATEGORIES,
+        )
+        assert comparable(in_threads) == comparable(whole)
+        unknown = next(f for f in in_threads.failed if f.expectation.endswith("to_be_in_set"))
+        # in the parts' order: posting 3 is in part 3, posting 26 in part 5
+        assert [row["posting_id"] for row in unknown.sample_rows] == ["p003", "p026"]
+
+
+def test_a_part_that_cannot_be_validated_fails_the_threaded_run():
+    frame = labels(4, {})
+    with pytest.raises(TypeError, match="pandas or polars DataFrame"):
+        run_suite_by_parts(
+            "responsibility_labels", [frame, "not a frame", frame], workers=2, categories=CATEGORIES
+        )
+
+
+def test_each_thread_validates_through_its_own_gx_context():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from data_quality.runner import _get_gx
+
+    here = _get_gx()
+    assert _get_gx() is here
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        there = pool.submit(_get_gx).result()
+    assert there is not here and there.context is not here.context
+
+
+@pytest.mark.parametrize(
+    ("rows", "parts"),
+    [
+        (0, 1),
+        (499_999, 1),  # too few rows to share
+        (500_000, 2),  # one part per core
+        (3_000_000, 2),
+        (4_000_001, 3),  # no part over CHECK_PART_ROWS
+        (21_000_000, 11),
+    ],
+)
+def test_part_count(rows, parts, monkeypatch):
+    monkeypatch.setattr("pipeline.assets.checks.workers", lambda: 2)
+    assert part_count(rows) == parts
 
 
 def test_a_suite_with_whole_frame_checks_refuses_to_run_by_parts():
