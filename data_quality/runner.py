@@ -47,7 +47,16 @@ KEY_COLUMNS = (
 @dataclass
 class _Gx:
     context: Any
+    datasource: Any
     batch_definition: Any
+
+    def release_batch(self) -> None:
+        """Drop the last validated frame, which the datasource's execution engine keeps
+        cached until the next validation: a context of a validation thread would otherwise
+        hold a part of a large table for the rest of the process (while dbt runs, say)."""
+        manager = self.datasource.get_execution_engine().batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.clear()
 
 
 _per_thread = threading.local()
@@ -78,8 +87,9 @@ def _new_gx() -> _Gx:
     context = gx.get_context(mode="ephemeral")
     context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    asset = context.data_sources.add_pandas(_DATASOURCE).add_dataframe_asset(_ASSET)
-    return _Gx(context, asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION))
+    datasource = context.data_sources.add_pandas(_DATASOURCE)
+    asset = datasource.add_dataframe_asset(_ASSET)
+    return _Gx(context, datasource, asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION))
 
 
 def fetch_plan(suite: str, columns: list[str], **params: Any) -> list[tuple[str, bool]]:
@@ -127,11 +137,14 @@ def run_suite(suite: str, df: Any, **params: Any) -> SuiteResult:
     ]
     import great_expectations as gx
 
-    batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    validation = batch.validate(
-        gx.ExpectationSuite(name=suite, expectations=expectations),
-        result_format=_RESULT_FORMAT,
-    )
+    try:
+        batch = gx_state.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(
+            gx.ExpectationSuite(name=suite, expectations=expectations),
+            result_format=_RESULT_FORMAT,
+        )
+    finally:
+        gx_state.release_batch()
 
     # GX does not return results in suite order; map them back through meta.
     by_index = {int(r.expectation_config.meta["dq_index"]): r for r in validation.results}

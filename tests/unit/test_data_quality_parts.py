@@ -146,15 +146,25 @@ def test_each_thread_validates_through_its_own_gx_context():
     assert there is not here and there.context is not here.context
 
 
+def test_a_validated_frame_is_not_kept_by_the_gx_context():
+    """GX caches the last batch's data in the datasource's engine; a validation thread's
+    context would hold a part of a large table for the rest of the process."""
+    from data_quality.runner import _get_gx
+
+    run_suite("responsibility_labels", labels(4, {}), categories=CATEGORIES)
+    manager = _get_gx().datasource.get_execution_engine().batch_manager
+    assert manager.batch_data_cache == {} and manager.active_batch is None
+
+
 @pytest.mark.parametrize(
     ("rows", "parts"),
     [
         (0, 1),
         (499_999, 1),  # too few rows to share
         (500_000, 2),  # one part per core
-        (3_000_000, 2),
-        (4_000_001, 3),  # no part over CHECK_PART_ROWS
-        (21_000_000, 11),
+        (1_000_000, 2),
+        (2_000_001, 3),  # no part over CHECK_PART_ROWS
+        (21_000_000, 21),
     ],
 )
 def test_part_count(rows, parts, monkeypatch):
