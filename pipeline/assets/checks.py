@@ -131,17 +131,18 @@ def suite_columns(con, suite: str, sql: str, args: list, params: dict) -> str:
 #: Python object, so a million postings' 21M label rows took 11.6 GiB in one frame; the rows
 #: a run wrote to a large table are validated in parts of whole postings instead, for the
 #: suites whose checks split by posting (data_quality.suites.splits_by_posting). Parts are
-#: validated two at a time on two cores; on a million postings' label rows, parts of 1M rows
-#: took 14.5 s and 3.2 GB at peak, of 2M rows 16.3 s and 4.0 GB, of 500k rows 17.3 s.
+#: validated one per core at a time; on a million postings' label rows (2 cores), parts of
+#: 1M rows took 14.5 s and 3.2 GB at peak, of 2M rows 16.3 s and 4.0 GB, of 500k rows 17.3 s.
 CHECK_PART_ROWS = 1_000_000
-#: From twice this many rows on, a suite that splits by posting is validated in at least one
-#: part per core, in threads (`run_suite_by_parts`): GX runs a part on one core.
+#: With at least this many rows per core, a suite that splits by posting is validated in at
+#: least one part per core, in threads (`run_suite_by_parts`): GX runs a part on one core.
 MIN_PART_ROWS = 250_000
 
 
 def part_count(rows: int, part_rows: int = CHECK_PART_ROWS) -> int:
     """The number of parts to validate `rows` rows in (when the suite splits by posting):
-    none over `part_rows` rows, and one per core when there are enough rows to share."""
+    enough that no part has over `part_rows` rows, and at least one per core when every
+    core gets MIN_PART_ROWS rows."""
     return max(-(-rows // part_rows), min(workers(), rows // MIN_PART_ROWS), 1)
 
 
