@@ -66,6 +66,7 @@ from pipeline.extract import rules as R
 from pipeline.taxonomy import FALLBACK_CATEGORY, Taxonomy, load_taxonomy
 from pipeline.text import normalise as N
 from pipeline.text import titles as T
+from pipeline.warehouse import columns_of
 
 __all__ = ["BaselineResult", "run_baseline", "to_python_regex"]
 
@@ -881,18 +882,7 @@ def classify(items: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
                     "evidence": evidence,
                 }
             )
-    columns = [
-        "posting_id",
-        "batch_id",
-        "position",
-        "category",
-        "subpattern",
-        "rank",
-        "score",
-        "classifier",
-        "evidence",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns_of("clean.responsibility_labels"))
 
 
 # --- the run -----------------------------------------------------------------------------------
