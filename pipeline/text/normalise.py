@@ -170,16 +170,34 @@ def unicode_normalise(expr: pl.Expr) -> pl.Expr:
 BULLET = r"(?:[-*+]|\d{1,2}[.)])"
 # A document is hard-wrapped when it has many lines and they stop at a common width.
 _WRAP_MIN_LINES = 8
+_WRAP_MAX_WIDTH = 100
 
 
 def is_hard_wrapped(expr: pl.Expr) -> pl.Expr:
+    """Whether a text is hard-wrapped: it has _WRAP_MIN_LINES lines or more, none longer than
+    _WRAP_MAX_WIDTH characters, and 5 or more of them near its longest line's length.
+
+    Splitting every text into lines is slow, and most texts have a longer line (a quick
+    regex search): only the others are split."""
+    longer_line = "[^\n]{%d}" % (_WRAP_MAX_WIDTH + 1)
+
+    def apply(series: pl.Series) -> pl.Series:
+        candidate = (~series.str.contains(longer_line)).fill_null(False)
+        no = pl.repeat(False, len(series), dtype=pl.Boolean, eager=True).alias(series.name)
+        return computed_on_rows(series, candidate, _line_widths_wrapped, base=no)
+
+    return expr.map_batches(apply, return_dtype=pl.Boolean)
+
+
+def _line_widths_wrapped(expr: pl.Expr) -> pl.Expr:
+    """`is_hard_wrapped` from the texts' line lengths."""
     lengths = expr.str.split("\n").list.eval(pl.element().str.len_chars())
     longest = lengths.list.max()
     near_width = lengths.list.eval(
         (pl.element() >= pl.element().max() * 0.8).cast(pl.Int32)
     ).list.sum()
     return (
-        (lengths.list.len() >= _WRAP_MIN_LINES) & (longest <= 100) & (near_width >= 5)
+        (lengths.list.len() >= _WRAP_MIN_LINES) & (longest <= _WRAP_MAX_WIDTH) & (near_width >= 5)
     ).fill_null(False)
 
 

@@ -9,6 +9,7 @@ from pipeline.text.normalise import (
     description_text,
     detect_language,
     is_ascii,
+    is_hard_wrapped,
     redact_pii,
     word_tokens,
 )
@@ -63,6 +64,27 @@ def test_hard_wrapped_text_is_unwrapped_and_split_words_rejoined():
     )
     assert "- Build LLM-powered features" in out
     assert "\nWhat You'll Do\n" in out
+
+
+def test_hard_wrapped_needs_many_lines_near_a_width_of_100_characters_or_less():
+    def lines(*widths: int) -> str:
+        return "\n".join("w" * width for width in widths)
+
+    texts = [
+        lines(*[72] * 8),  # wrapped
+        lines(*[100] * 7, 60),  # lines of exactly 100 characters: still wrapped
+        lines(*[72] * 7, 101),  # one line over 100 characters: not wrapped
+        lines(*[72] * 7),  # too few lines
+        lines(72, 72, 72, 72, 20, 20, 20, 20),  # only 4 lines near the longest
+        None,
+        "",
+    ]
+    got = pl.DataFrame({"text": texts}).select(is_hard_wrapped(pl.col("text")))["text"]
+    assert got.to_list() == [True, True, False, False, False, False, False]
+    # the same rows alone, and in another order, give the same answers
+    for i, text in enumerate(texts):
+        alone = pl.DataFrame({"text": [text]}, schema={"text": pl.String})
+        assert alone.select(is_hard_wrapped(pl.col("text"))).item() == got[i]
 
 
 def test_short_lines_of_a_list_without_bullets_are_not_joined():
