@@ -179,7 +179,7 @@ def is_hard_wrapped(expr: pl.Expr) -> pl.Expr:
 
     Splitting every text into lines is slow, and most texts have a longer line (a quick
     regex search): only the others are split."""
-    longer_line = "[^\n]{%d}" % (_WRAP_MAX_WIDTH + 1)
+    longer_line = rf"[^\n]{{{_WRAP_MAX_WIDTH + 1}}}"
 
     def apply(series: pl.Series) -> pl.Series:
         candidate = (~series.str.contains(longer_line)).fill_null(False)
