@@ -142,3 +142,36 @@ def test_estimated_similarity_counts_buckets_either_signature_has():
     a, b = np.array([0, 0]), np.array([1, 0])
     # agree on bucket 0 of the 3 buckets either has; a signature with itself: 1
     assert dedup.estimated_similarity(signature, a, b).tolist() == [1 / 3, 1.0]
+
+
+def test_exact_jaccard_counts_distinct_shingles_of_each_pair():
+    texts = pl.DataFrame(
+        {
+            "key": ["a", "b", "c", "d", "e", "f"],
+            "text": [
+                "Build, test and ship",  # shingles: build test and / test and ship
+                "build test and deploy",  # build test and / test and deploy
+                "build test and build test and",  # 3 distinct of 4: a repeat counts once
+                "",  # no word: no shingle
+                "ship it",  # two words: one shingle
+                "SHIP   it!",
+            ],
+        }
+    )
+    pairs = pl.DataFrame(
+        {
+            "key_a": ["a", "a", "c", "a", "e"],
+            "key_b": ["b", "c", "d", "a", "f"],
+        }
+    )
+    got = {(a, b): s for a, b, s in dedup.jaccard(texts, pairs).iter_rows()}
+    assert got == {
+        ("a", "b"): 1 / 3,
+        ("a", "c"): 1 / 4,  # shared: build test and; union: 2 + 3 - 1
+        ("a", "a"): 1.0,
+        ("e", "f"): 1.0,
+    }  # (c, d) has no row: d has no shingle
+    # pairs are measured in batches: the same answers one pair at a time
+    for a, b in got:
+        one = pairs.filter((pl.col("key_a") == a) & (pl.col("key_b") == b))
+        assert dedup.jaccard(texts, one)["similarity"].to_list() == [got[(a, b)]]
