@@ -766,8 +766,10 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
     """Flag every posting that duplicates another, exactly or nearly, across all batches, and
     return what was examined ({"mode", "examined", "flags_changed"}).
 
-    Rules and reasons: `pipeline.text.dedup.flags`. Near duplicates are found among the stored
-    signatures (clean.posting_signatures), and only candidate pairs' texts are read back. The
+    Rules and reasons: `pipeline.text.dedup.flags`. Near-duplicate candidates are the pairs that
+    share a stored band (clean.posting_bands); only their signatures
+    (clean.posting_signatures) and, for the pairs the signatures put near the threshold,
+    their texts are read back. The
     canonical posting is the earliest by (batch_id, posting_id), so loading batches out of
     order gives the same answer. With dedup off, duplicates are flagged but still analysed.
 
@@ -794,10 +796,30 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
         within = ""
     keyed = posting_key(pl.col("batch_id"), pl.col("posting_id")).alias("key")
     keys = con.execute(f"SELECT batch_id, posting_id, dedup_key FROM clean.postings {within}").pl()
+    # near-duplicate candidates: the pairs of postings in scope with the same title key that
+    # agree on a band, found by a join of their stored bands (on a million postings: 0.7-1.1 s,
+    # against 8.6 s to read every signature and hash its bands again); only the candidates'
+    # signatures are read
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dedup_candidates AS
+            WITH bands AS (SELECT * FROM clean.posting_bands {within})
+            SELECT DISTINCT a.batch_id AS batch_a, a.posting_id AS posting_a,
+                   b.batch_id AS batch_b, b.posting_id AS posting_b
+            FROM bands AS a JOIN bands AS b
+              ON a.title_key = b.title_key AND a.band = b.band AND a.band_hash = b.band_hash
+            WHERE a.batch_id < b.batch_id
+               OR (a.batch_id = b.batch_id AND a.posting_id < b.posting_id)"""
+    )
+    candidates = con.execute("SELECT * FROM dedup_candidates").pl()
     signed = con.execute(
-        f"""SELECT batch_id, posting_id, title_key AS group, signature
-            FROM clean.posting_signatures {within}"""
+        """SELECT s.batch_id, s.posting_id, s.title_key AS group, s.signature
+           FROM clean.posting_signatures AS s
+           SEMI JOIN (SELECT batch_a AS batch_id, posting_a AS posting_id FROM dedup_candidates
+                      UNION
+                      SELECT batch_b, posting_b FROM dedup_candidates) AS c
+             USING (batch_id, posting_id)"""
     ).pl()
+    con.execute("DROP TABLE dedup_candidates")
 
     def texts_of(wanted: pl.Series) -> pl.DataFrame:
         # joined on the key columns themselves: a join on a computed key would read every
@@ -813,10 +835,17 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
             JOIN rows AS k USING (batch_id, posting_id)"""
         ).pl()
 
-    near = near_pairs_of(signed.select(keyed, "group", "signature"), texts_of)
+    near = near_pairs_of(
+        signed.select(keyed, "group", "signature"),
+        texts_of,
+        candidates=candidates.select(
+            key_a=posting_key(pl.col("batch_a"), pl.col("posting_a")),
+            key_b=posting_key(pl.col("batch_b"), pl.col("posting_b")),
+        ),
+    )
     flagged = flags(keys.select(keyed, "dedup_key"), near)
     examined = keys.height
-    del keys, signed
+    del keys, signed, candidates
     con.register("flagged", flagged.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:

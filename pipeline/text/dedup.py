@@ -268,15 +268,26 @@ def _jaccard(texts: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def near_pairs_of(
-    signed: pl.DataFrame, texts_of, threshold: float = NEAR_DUPLICATE_THRESHOLD
+    signed: pl.DataFrame,
+    texts_of,
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    candidates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """(key, group, signature) -> pairs (key_a < key_b) of one group whose shingle sets have
     a Jaccard similarity >= threshold. `texts_of(keys)` gives the (key, text) of the
-    candidates' postings (from memory or from the warehouse)."""
+    candidates' postings (from memory or from the warehouse).
+
+    The candidates are the pairs of one group that agree on a whole band (`candidate_rows`),
+    or, when given, the pairs of `candidates` (key_a, key_b): the same pairs found otherwise,
+    e.g. by a join of the stored bands in the warehouse. `signed` then needs only the rows of
+    their keys."""
     empty = pl.DataFrame(schema={"key_a": pl.String, "key_b": pl.String, "similarity": pl.Float64})
     if signed.height < 2:
         return empty
-    rows = candidate_rows(signed["group"], signed["signature"])
+    if candidates is None:
+        rows = candidate_rows(signed["group"], signed["signature"])
+    else:
+        rows = _rows_of_pairs(signed["key"], candidates)
     if rows.height == 0:
         return empty
     # the signatures' estimate first: only pairs it puts near the threshold are measured
@@ -295,6 +306,25 @@ def near_pairs_of(
         jaccard(texts_of(involved), pairs)
         .filter(pl.col("similarity") >= threshold)
         .sort("key_a", "key_b")
+    )
+
+
+def _rows_of_pairs(keys: pl.Series, pairs: pl.DataFrame) -> pl.DataFrame:
+    """(a, b): the rows of `keys` of each pair (key_a, key_b) of `pairs`, once per pair
+    whichever its order; a pair with a key not in `keys` is an error."""
+    numbered = keys.to_frame("key").with_row_index("row")
+    rows = (
+        pairs.join(numbered.rename({"key": "key_a", "row": "a"}), on="key_a", how="left")
+        .join(numbered.rename({"key": "key_b", "row": "b"}), on="key_b", how="left")
+        .select("a", "b")
+    )
+    if rows.null_count().sum_horizontal().item():
+        raise ValueError("candidate pairs name keys that have no signature row")
+    return (
+        rows.select(a=pl.min_horizontal("a", "b"), b=pl.max_horizontal("a", "b"))
+        .filter(pl.col("a") < pl.col("b"))
+        .unique()
+        .sort("a", "b")
     )
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import polars as pl
+import pytest
 
 from pipeline.text import dedup
 from pipeline.text.dedup import (
@@ -132,6 +133,43 @@ def test_candidate_rows_pair_rows_of_one_group_sharing_a_band():
     assert rows.rows() == [(0, 1)]
     rows = dedup.candidate_rows(pl.Series([None, "x", None, None]), signed["signature"])
     assert rows.rows() == [(0, 2)]  # null groups match each other, like a join on nulls
+
+
+def test_candidates_given_as_key_pairs_give_the_pairs_the_band_search_gives():
+    # the last repost under another title: no pair with its original
+    texts = _reposts(8).with_columns(
+        group=pl.when(pl.col("key") == "003b")
+        .then(pl.lit("other title"))
+        .otherwise(pl.col("group"))
+    )
+    signed = text_signatures(texts).join(texts.select("key", "group"), on="key")
+
+    def texts_of(keys: pl.Series) -> pl.DataFrame:
+        return texts.filter(pl.col("key").is_in(keys.implode()))
+
+    searched = dedup.near_pairs_of(signed, texts_of)
+    assert searched.select("key_a", "key_b").rows() == [
+        ("000a", "000b"),
+        ("001a", "001b"),
+        ("002a", "002b"),
+    ]
+    # the pairs agreeing on a band, as the warehouse's join of stored bands finds them (both
+    # orders, and a pair listed twice), with only their keys' signature rows
+    bands = signed.select(
+        "key", "group", band=pl.int_ranges(0, dedup.BANDS), h=dedup.band_hashes(pl.col("signature"))
+    ).explode("band", "h")
+    joined = (
+        bands.join(bands, on=["group", "band", "h"], suffix="_b")
+        .filter(pl.col("key") != pl.col("key_b"))
+        .select(key_a="key", key_b="key_b")
+    )
+    involved = pl.concat([joined["key_a"], joined["key_b"]]).unique()
+    given = dedup.near_pairs_of(
+        signed.filter(pl.col("key").is_in(involved.implode())), texts_of, candidates=joined
+    )
+    assert given.equals(searched)
+    with pytest.raises(ValueError, match="no signature row"):
+        dedup.near_pairs_of(signed.head(3), texts_of, candidates=joined)
 
 
 def test_estimated_similarity_counts_buckets_either_signature_has():
