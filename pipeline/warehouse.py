@@ -306,47 +306,26 @@ def known_postings(
     return KnownPostings.of_frame(known)
 
 
-STAGING = "meta.ingest_staging"
+#: The staging table of earlier versions' ingests (their postings went there first, then
+#: were copied): one left by an ingest killed before its first commit is dropped.
+LEGACY_STAGING = "meta.ingest_staging"
 
 
-def start_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """An empty staging table for the postings an ingest reads (a killed ingest's leftovers
-    are dropped): rows go there chunk by chunk, and `write_ingest` moves them in one
-    transaction with the rest of the ingest."""
-    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
-    con.execute(f"CREATE TABLE {STAGING} ({RAW_POSTING_COLUMNS})")
-
-
-def stage_rows(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
-    cols = columns_of("raw.postings")
-    arrow = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name in the SQL below
-    con.execute(f"INSERT INTO {STAGING} ({', '.join(cols)}) SELECT * FROM arrow")
-
-
-def write_ingest(
-    con: duckdb.DuckDBPyConnection,
-    result: IngestResult,
-    batch_id: str,
-    run_id: str,
-    run_row: pl.DataFrame,
-    read_at: datetime,
-    staged: bool = False,
+def begin_ingest(
+    con: duckdb.DuckDBPyConnection, batch_id: str, rereading: Sequence[tuple[str, str]]
 ) -> None:
-    """Write one ingest in one transaction (its postings from the staging table when
-    `staged`, see `start_staging`).
+    """Open the transaction of one ingest, and remove what the files about to be (re-)read,
+    as (source, source_file), contributed to this batch before: their postings, superseded
+    versions, quarantine and accounting rows. `load_postings` adds each chunk read and
+    `finish_ingest` commits; a failed ingest rolls back (`abort_ingest`) and leaves the
+    warehouse as it was.
 
-    The files read replace what they contributed to this batch before (postings, superseded
-    versions, quarantine and accounting rows); the old versions of changed postings move to
-    raw.superseded_postings; the manifest remembers each file's hash.
-    """
-    read_files = result.accounting.select(  # noqa: F841 - referenced by name in the SQL below
-        "source", pl.col("source_uri").alias("source_file")
+    One transaction for every chunk: committed one by one, each ~100 MB insert triggers a
+    checkpoint whose cost grows with the table."""
+    read_files = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
+        rereading, schema={"source": pl.String, "source_file": pl.String}, orient="row"
     )
-    superseded = result.superseded  # noqa: F841 - referenced by name in the SQL below
-    manifest = result.manifest.with_columns(  # noqa: F841 - referenced by name in the SQL below
-        batch_id=pl.lit(batch_id), run_id=pl.lit(run_id), read_at=pl.lit(read_at)
-    )
-    raw_cols = ", ".join(columns_of("raw.postings"))
+    con.execute(f"DROP TABLE IF EXISTS {LEGACY_STAGING}")
     con.execute("BEGIN TRANSACTION")
     try:
         for table, file_column in (
@@ -361,21 +340,54 @@ def write_ingest(
                       AND t.{file_column} = f.source_file""",
                 {"batch": batch_id},
             )
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load_postings(
+    con: duckdb.DuckDBPyConnection,
+    postings: pl.DataFrame,
+    superseded: pl.DataFrame,
+    batch_id: str,
+    run_id: str,
+    read_at: datetime,
+) -> None:
+    """Inside the transaction of an ingest into `batch_id`: move the earlier versions the
+    chunk `postings` replaces (`superseded`: their batch_id, posting_id) to
+    raw.superseded_postings, then insert the chunk into raw.postings (a replacement in the
+    same batch keeps the posting's key, so the old version goes first)."""
+    raw_cols = ", ".join(columns_of("raw.postings"))
+    if superseded.height:
+        replaced = superseded.to_arrow()  # noqa: F841 - referenced by name in the SQL below
         con.execute(
             f"""INSERT INTO raw.superseded_postings
                 SELECT {raw_cols}, $batch, $run, $at FROM raw.postings AS p
-                SEMI JOIN superseded USING (batch_id, posting_id)""",
+                SEMI JOIN replaced USING (batch_id, posting_id)""",
             {"batch": batch_id, "run": run_id, "at": read_at},
         )
         con.execute(
-            "DELETE FROM raw.postings AS p USING superseded AS s "
+            "DELETE FROM raw.postings AS p USING replaced AS s "
             "WHERE p.batch_id = s.batch_id AND p.posting_id = s.posting_id"
         )
-        if staged:
-            con.execute(f"INSERT INTO raw.postings ({raw_cols}) SELECT {raw_cols} FROM {STAGING}")
-            con.execute(f"DROP TABLE {STAGING}")
+    arrow = postings.select(columns_of("raw.postings")).to_arrow()  # noqa: F841 - used below
+    con.execute(f"INSERT INTO raw.postings ({raw_cols}) SELECT * FROM arrow")
+
+
+def finish_ingest(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    run_row: pl.DataFrame,
+    read_at: datetime,
+) -> None:
+    """Write the rest of an ingest (quarantine, accounting and run rows, the manifest of the
+    files read, with their hashes) and commit its transaction."""
+    batch_id, run_id = run_row["batch_id"][0], run_row["run_id"][0]
+    manifest = result.manifest.with_columns(  # noqa: F841 - referenced by name in the SQL below
+        batch_id=pl.lit(batch_id), run_id=pl.lit(run_id), read_at=pl.lit(read_at)
+    )
+    try:
         for table, frame in (
-            *([] if staged else [("raw.postings", result.postings)]),
             ("raw.quarantine", result.quarantine),
             ("raw.ingest_accounting", result.accounting),
             ("raw.ingest_runs", run_row),
@@ -395,6 +407,31 @@ def write_ingest(
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def abort_ingest(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back an ingest's transaction (after a failure between `begin_ingest` and
+    `finish_ingest`)."""
+    con.execute("ROLLBACK")
+
+
+def write_ingest(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    run_row: pl.DataFrame,
+    read_at: datetime,
+) -> None:
+    """Write one ingest read whole into memory (`result.postings`) in one transaction: the
+    files read replace what they contributed to its batch before, and the old versions of
+    changed postings move to raw.superseded_postings (see `begin_ingest`)."""
+    batch_id, run_id = run_row["batch_id"][0], run_row["run_id"][0]
+    begin_ingest(con, batch_id, result.accounting.select("source", "source_uri").rows())
+    try:
+        load_postings(con, result.postings, result.superseded, batch_id, run_id, read_at)
+    except Exception:
+        abort_ingest(con)
+        raise
+    finish_ingest(con, result, run_row, read_at)
 
 
 # --- incremental stages ------------------------------------------------------------------

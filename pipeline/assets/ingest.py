@@ -16,11 +16,12 @@ from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
 from pipeline.sources.connectors import ConnectorError, land_board
 from pipeline.sources.ingest import ingest_sources, plan_files
 from pipeline.warehouse import (
+    abort_ingest,
+    begin_ingest,
     file_manifest,
+    finish_ingest,
     known_postings,
-    stage_rows,
-    start_staging,
-    write_ingest,
+    load_postings,
 )
 
 
@@ -98,67 +99,69 @@ def ingest(
             f"{len(to_read)} new or changed file(s) to read, {len(unchanged_files)} unchanged "
             "since they were last read (skipped)"
         )
-        known = known_postings(con, batch_id, [(f.source, str(f.path)) for f in to_read])
-        # postings go to a staging table in chunks as they are read: memory stays bounded.
-        # A thread stages them: DuckDB releases the GIL while it inserts, so the next chunk
-        # is read meanwhile; a chunk waits for the one before, so at most two are held.
-        start_staging(con)
-        # One transaction for all the chunks: committed one by one, each ~100 MB insert
-        # triggers a checkpoint whose cost grows with the table (the ingest's superlinear
-        # part: 6 s of staging at 100k postings, 29 s at 300k). A failed ingest rolls back
-        # to the empty staging table, which the next one drops anyway.
-        con.execute("BEGIN TRANSACTION")
-        staged = 0
+        rereading = [(f.source, str(f.path)) for f in to_read]
+        known = known_postings(con, batch_id, rereading)
+        # One transaction for the whole ingest (see begin_ingest): the files' earlier rows go,
+        # then postings go straight to raw.postings in chunks as they are read, so memory
+        # stays bounded. A thread loads them: DuckDB releases the GIL while it inserts, so
+        # the next chunk is read meanwhile; a chunk waits for the one before, so at most
+        # two are held.
+        begin_ingest(con, batch_id, rereading)
+        loaded = 0
         pending: Future | None = None
 
-        def wait_for_staging() -> None:
-            nonlocal staged, pending
+        def wait_for_loading() -> None:
+            nonlocal loaded, pending
             if pending is not None:
-                staged += pending.result()
+                loaded += pending.result()
                 pending = None
-                context.log.info(f"ingest: {staged:,} postings read and staged")
+                context.log.info(f"ingest: {loaded:,} postings read and loaded")
 
-        def stage(frame: pl.DataFrame) -> int:
-            stage_rows(con, frame)
-            return frame.height
+        def load(rows: pl.DataFrame, replaced: pl.DataFrame) -> int:
+            load_postings(con, rows, replaced, batch_id, context.run_id, now)
+            return rows.height
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging") as stager:
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loading") as loader:
 
-            def sink(frame: pl.DataFrame) -> None:
-                nonlocal pending
-                wait_for_staging()
-                pending = stager.submit(stage, frame)
+                def sink(rows: pl.DataFrame, replaced: pl.DataFrame) -> None:
+                    nonlocal pending
+                    wait_for_loading()
+                    pending = loader.submit(load, rows, replaced)
 
-            result = ingest_sources(
-                settings.sources,
-                batch_id,
-                now,
-                progress=context.log.info,
-                field_maps=field_maps,
-                files=to_read,
-                known=known,
-                run_id=context.run_id,
-                rules=rules,
-                sink=sink,
-            )
-            wait_for_staging()
-        con.execute("COMMIT")
-    totals = result.totals()
-    run = pl.DataFrame(
-        [
-            {
-                "run_id": context.run_id,
-                "batch_id": batch_id,
-                "sources": json.dumps([str(s) for s in settings.sources]),
-                "ingested_at": now,
-                **totals,
-                "files_read": len(to_read),
-                "files_unchanged": len(unchanged_files),
-            }
-        ]
-    )
-    with warehouse.connect() as con:
-        write_ingest(con, result, batch_id, context.run_id, run, now, staged=True)
+                try:
+                    result = ingest_sources(
+                        settings.sources,
+                        batch_id,
+                        now,
+                        progress=context.log.info,
+                        field_maps=field_maps,
+                        files=to_read,
+                        known=known,
+                        run_id=context.run_id,
+                        rules=rules,
+                        sink=sink,
+                    )
+                finally:
+                    wait_for_loading()
+        except BaseException:
+            abort_ingest(con)
+            raise
+        totals = result.totals()
+        run = pl.DataFrame(
+            [
+                {
+                    "run_id": context.run_id,
+                    "batch_id": batch_id,
+                    "sources": json.dumps([str(s) for s in settings.sources]),
+                    "ingested_at": now,
+                    **totals,
+                    "files_read": len(to_read),
+                    "files_unchanged": len(unchanged_files),
+                }
+            ]
+        )
+        finish_ingest(con, result, run, now)
         batch_total = con.execute(
             "SELECT count(*) FROM raw.postings WHERE batch_id = ?", [batch_id]
         ).fetchone()[0]

@@ -278,8 +278,14 @@ def postings_frame(rows: Sequence[Mapping]) -> pl.DataFrame:
     )
 
 
+def superseded_frame(rows: Sequence[Mapping]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=SUPERSEDED_SCHEMA)
+
+
 ProgressFn = Callable[[str], None]
-SinkFn = Callable[[pl.DataFrame], None]
+#: Takes a chunk of loaded rows (raw.postings) and the earlier versions they replace
+#: (SUPERSEDED_SCHEMA: batch_id, posting_id of postings in `known`).
+SinkFn = Callable[[pl.DataFrame, pl.DataFrame], None]
 #: Rows of raw.postings held in memory before they go to the sink (when there is one).
 SINK_ROWS = 20_000
 
@@ -327,7 +333,8 @@ def ingest_sources(
 
     With a `sink`, loaded rows are handed to it every SINK_ROWS rows (and at the end) as
     raw.postings frames instead of being returned, so memory stays bounded however much is
-    read; `postings` is then empty.
+    read; `postings` is then empty. Each chunk comes with the known postings its rows
+    replace (those not handed over with an earlier chunk); `superseded` still lists them all.
     """
     sources = list(sources)
     if files is None:
@@ -343,6 +350,7 @@ def ingest_sources(
     retry: set[Path] = set()
     files_done = 0
     loaded_total = 0  # rows already handed to the sink
+    replaced_sunk = 0  # superseded entries already handed to the sink
 
     def quarantine_row(source: str, rec: RawRecord, reason: str) -> dict:
         return {
@@ -433,8 +441,9 @@ def ingest_sources(
             postings.append(row)
             counts["loaded"] += 1
             if sink is not None and len(postings) >= SINK_ROWS:
-                sink(postings_frame(postings))
+                sink(postings_frame(postings), superseded_frame(superseded[replaced_sunk:]))
                 loaded_total += len(postings)
+                replaced_sunk = len(superseded)
                 postings.clear()
         accounting.append(
             {"batch_id": batch_id, "source": source, "source_uri": str(path), **counts}
@@ -460,12 +469,12 @@ def ingest_sources(
         if f.content_hash is not None and f.path not in retry
     ]
     if sink is not None:
-        sink(postings_frame(postings))
+        sink(postings_frame(postings), superseded_frame(superseded[replaced_sunk:]))
         postings = []
     return IngestResult(
         postings=postings_frame(postings),
         quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA),
         accounting=pl.DataFrame(accounting, schema=ACCOUNTING_SCHEMA),
-        superseded=pl.DataFrame(superseded, schema=SUPERSEDED_SCHEMA),
+        superseded=superseded_frame(superseded),
         manifest=pl.DataFrame(manifest, schema=MANIFEST_SCHEMA),
     )

@@ -13,7 +13,16 @@ import pytest
 from pipeline.assets.checks import ACCOUNTING_BY_SOURCE, accounting_problems
 from pipeline.settings import SourceSpec
 from pipeline.sources.ingest import KnownPosting, KnownPostings, ingest_sources, plan_files
-from pipeline.warehouse import ensure_tables, file_manifest, known_postings, write_ingest
+from pipeline.warehouse import (
+    abort_ingest,
+    begin_ingest,
+    ensure_tables,
+    file_manifest,
+    finish_ingest,
+    known_postings,
+    load_postings,
+    write_ingest,
+)
 
 NOW = datetime(2026, 5, 1, 6, 0)
 
@@ -112,7 +121,7 @@ def ingest_into(db: Path, folder: Path, batch: str, run_id: str) -> dict:
                 }
             ]
         )
-        write_ingest(con, result, batch, run_id, run, NOW)
+        write_ingest(con, result, run, NOW)
         rows = con.execute(ACCOUNTING_BY_SOURCE).fetchall()
         assert accounting_problems(rows) == []
         postings = con.execute(
@@ -202,3 +211,87 @@ def test_an_unchanged_file_is_not_read_again_but_a_touched_or_racy_one_is(tmp_pa
     os.utime(path, ns=(first.modified_ns + 10**9, first.modified_ns + 10**9))
     plan_files([spec], {("s", str(path)): read_long_after})
     assert hashed == [path, path]
+
+
+def ingest_in_chunks(db: Path, folder: Path, batch: str, run_id: str, handed: list) -> dict:
+    """One ingest as the asset does it: postings loaded chunk by chunk as they are read
+    (begin_ingest, load_postings, finish_ingest), one transaction."""
+    spec = SourceSpec("s", folder)
+    with duckdb.connect(str(db)) as con:
+        ensure_tables(con)
+        to_read, unchanged = plan_files([spec], file_manifest(con))
+        rereading = [(f.source, str(f.path)) for f in to_read]
+        known = known_postings(con, batch, rereading)
+        begin_ingest(con, batch, rereading)
+
+        def sink(rows: pl.DataFrame, replaced: pl.DataFrame) -> None:
+            handed.append((sorted(rows["posting_id"]), sorted(replaced["posting_id"])))
+            load_postings(con, rows, replaced, batch, run_id, NOW)
+
+        result = ingest_sources(
+            [spec], batch, NOW, files=to_read, known=known, run_id=run_id, sink=sink
+        )
+        run = pl.DataFrame(
+            [
+                {
+                    "run_id": run_id,
+                    "batch_id": batch,
+                    "sources": "[]",
+                    "ingested_at": NOW,
+                    **result.totals(),
+                    "files_read": len(to_read),
+                    "files_unchanged": len(unchanged),
+                }
+            ]
+        )
+        finish_ingest(con, result, run, NOW)
+        return {
+            "postings": con.execute(
+                "SELECT batch_id, posting_id, source_file FROM raw.postings ORDER BY ALL"
+            ).fetchall(),
+            "superseded": con.execute(
+                """SELECT batch_id, posting_id, superseded_by_batch_id, superseded_by_run_id
+                   FROM raw.superseded_postings ORDER BY ALL"""
+            ).fetchall(),
+        }
+
+
+def test_chunks_go_in_with_the_versions_they_replace_even_in_the_same_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr("pipeline.sources.ingest.SINK_ROWS", 1)
+    db, folder = tmp_path / "w.duckdb", tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(posting("p1", "One") + "\n" + posting("p2", "Two"))
+    handed: list = []
+    ingest_in_chunks(db, folder, "b1", "r1", handed)
+    assert handed == [(["p1"], []), (["p2"], []), ([], [])]
+    # a new file of the same batch edits p2: the new version keeps the key (b1, p2), so the
+    # old one must leave raw.postings before the chunk holding the new one goes in
+    (folder / "c.jsonl").write_text(posting("p5", "Five") + "\n" + posting("p2", "Two, edited"))
+    handed.clear()
+    after = ingest_in_chunks(db, folder, "b1", "r2", handed)
+    assert handed == [(["p5"], []), (["p2"], ["p2"]), ([], [])]
+    assert after["postings"] == [
+        ("b1", "p1", str(folder / "a.jsonl")),
+        ("b1", "p2", str(folder / "c.jsonl")),
+        ("b1", "p5", str(folder / "c.jsonl")),
+    ]
+    assert after["superseded"] == [("b1", "p2", "b1", "r2")]
+
+
+def test_a_failed_ingest_leaves_the_warehouse_as_it_was(tmp_path):
+    db, folder = tmp_path / "w.duckdb", tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(posting("p1", "One"))
+    before = ingest_in_chunks(db, folder, "b1", "r1", [])
+    (folder / "a.jsonl").write_text(posting("p1", "One, edited") + "\n" + posting("p2", "Two"))
+    with duckdb.connect(str(db)) as con:
+        to_read, _ = plan_files([SourceSpec("s", folder)], file_manifest(con))
+        rereading = [(f.source, str(f.path)) for f in to_read]
+        begin_ingest(con, "b1", rereading)  # deletes the file's earlier rows
+        result = ingest_sources([SourceSpec("s", folder)], "b1", NOW, files=to_read)
+        load_postings(con, result.postings, result.superseded, "b1", "r2", NOW)
+        abort_ingest(con)
+        rows = con.execute(
+            "SELECT batch_id, posting_id, source_file FROM raw.postings ORDER BY ALL"
+        ).fetchall()
+    assert rows == before["postings"]

@@ -85,7 +85,11 @@ def test_parallel_reading_with_a_sink_hands_over_the_same_rows(tmp_path, monkeyp
     sources = [SourceSpec("a", a), SourceSpec("b", b)]
     for label, workers in (("serial", 1), ("parallel", 2)):
         result = ingest_sources(
-            sources, "2026-06-01", NOW, sink=frames[label].append, workers=workers
+            sources,
+            "2026-06-01",
+            NOW,
+            sink=lambda rows, _replaced, into=frames[label]: into.append(rows),
+            workers=workers,
         )
         assert result.postings.height == 0
     assert pl.concat(frames["serial"]).equals(pl.concat(frames["parallel"]))
