@@ -337,6 +337,26 @@ def test_raw_warning_only_failures_leave_success_true():
     assert meta["success"] is True and meta["warnings"] == 2 and meta["blocking_failures"] == 0
 
 
+def test_posted_dates_are_checked_as_nanosecond_datetimes_whatever_their_unit():
+    from data_quality.suites import _posted_date_as_datetime
+
+    # DuckDB gives microseconds: compared as nanoseconds (GX does those at once)
+    micro = pd.Series(pd.to_datetime(["2026-01-05", "1999-12-31"])).astype("datetime64[us]")
+    assert str(_posted_date_as_datetime(pd.DataFrame({"posted_date": micro})).dtype) == (
+        "datetime64[ns]"
+    )
+    # a date nanoseconds cannot hold is still checked, and reported as it is
+    frame = raw_frame(
+        title=["AI Engineer"] * 3,
+        posted_date=[dt.date(2026, 1, 5), dt.date(1, 1, 1), dt.date(2101, 1, 1)],
+    )
+    date = failure(
+        run_suite("raw_postings", frame), "expect_column_values_to_be_between", "posted_date"
+    )
+    assert date.unexpected_count == 2
+    assert date.unexpected_sample == ["0001-01-01T00:00:00", "2101-01-01T00:00:00"]
+
+
 def test_raw_missing_column_reports_error_instead_of_crashing():
     result = run_suite("raw_postings", raw_frame().drop(columns=["raw_hash"]))
     assert not result.success
