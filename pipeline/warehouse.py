@@ -374,6 +374,31 @@ def load_postings(
     con.execute(f"INSERT INTO raw.postings ({raw_cols}) SELECT * FROM arrow")
 
 
+def ingest_run_row(
+    run_id: str,
+    batch_id: str,
+    sources: str,
+    ingested_at: datetime,
+    result: IngestResult,
+    files_read: int,
+    files_unchanged: int,
+) -> pl.DataFrame:
+    """The raw.ingest_runs row of one ingest (`sources`: what it was asked to read, as JSON)."""
+    return pl.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "batch_id": batch_id,
+                "sources": sources,
+                "ingested_at": ingested_at,
+                **result.totals(),
+                "files_read": files_read,
+                "files_unchanged": files_unchanged,
+            }
+        ]
+    )
+
+
 def finish_ingest(
     con: duckdb.DuckDBPyConnection,
     result: IngestResult,

@@ -20,6 +20,7 @@ from pipeline.warehouse import (
     begin_ingest,
     file_manifest,
     finish_ingest,
+    ingest_run_row,
     known_postings,
     load_postings,
 )
@@ -148,18 +149,14 @@ def ingest(
             abort_ingest(con)
             raise
         totals = result.totals()
-        run = pl.DataFrame(
-            [
-                {
-                    "run_id": context.run_id,
-                    "batch_id": batch_id,
-                    "sources": json.dumps([str(s) for s in settings.sources]),
-                    "ingested_at": now,
-                    **totals,
-                    "files_read": len(to_read),
-                    "files_unchanged": len(unchanged_files),
-                }
-            ]
+        run = ingest_run_row(
+            context.run_id,
+            batch_id,
+            json.dumps([str(s) for s in settings.sources]),
+            now,
+            result,
+            len(to_read),
+            len(unchanged_files),
         )
         finish_ingest(con, result, run, now)
         batch_total = con.execute(

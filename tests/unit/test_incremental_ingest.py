@@ -19,6 +19,7 @@ from pipeline.warehouse import (
     ensure_tables,
     file_manifest,
     finish_ingest,
+    ingest_run_row,
     known_postings,
     load_postings,
     write_ingest,
@@ -108,19 +109,7 @@ def ingest_into(db: Path, folder: Path, batch: str, run_id: str) -> dict:
         known = known_postings(con, batch, [(f.source, str(f.path)) for f in to_read])
         result = ingest_sources([spec], batch, NOW, files=to_read, known=known, run_id=run_id)
         totals = result.totals()
-        run = pl.DataFrame(
-            [
-                {
-                    "run_id": run_id,
-                    "batch_id": batch,
-                    "sources": "[]",
-                    "ingested_at": NOW,
-                    **totals,
-                    "files_read": len(to_read),
-                    "files_unchanged": len(unchanged),
-                }
-            ]
-        )
+        run = ingest_run_row(run_id, batch, "[]", NOW, result, len(to_read), len(unchanged))
         write_ingest(con, result, run, NOW)
         rows = con.execute(ACCOUNTING_BY_SOURCE).fetchall()
         assert accounting_problems(rows) == []
@@ -231,19 +220,7 @@ def ingest_in_chunks(db: Path, folder: Path, batch: str, run_id: str, handed: li
         result = ingest_sources(
             [spec], batch, NOW, files=to_read, known=known, run_id=run_id, sink=sink
         )
-        run = pl.DataFrame(
-            [
-                {
-                    "run_id": run_id,
-                    "batch_id": batch,
-                    "sources": "[]",
-                    "ingested_at": NOW,
-                    **result.totals(),
-                    "files_read": len(to_read),
-                    "files_unchanged": len(unchanged),
-                }
-            ]
-        )
+        run = ingest_run_row(run_id, batch, "[]", NOW, result, len(to_read), len(unchanged))
         finish_ingest(con, result, run, NOW)
         return {
             "postings": con.execute(
