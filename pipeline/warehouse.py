@@ -320,8 +320,9 @@ def begin_ingest(
     `finish_ingest` commits; a failed ingest rolls back (`abort_ingest`) and leaves the
     warehouse as it was.
 
-    One transaction for every chunk: committed one by one, each ~100 MB insert triggers a
-    checkpoint whose cost grows with the table."""
+    One transaction for all the chunks: committed one by one, each ~100 MB insert would
+    trigger a checkpoint whose cost grows with the table (6 s of a 100k-posting ingest, 29 s
+    at 300k, when measured)."""
     read_files = pl.DataFrame(  # noqa: F841 - referenced by name in the SQL below
         rereading, schema={"source": pl.String, "source_file": pl.String}, orient="row"
     )
@@ -828,12 +829,12 @@ def assign_duplicates(con: duckdb.DuckDBPyConnection, dedup: bool) -> dict:
     """Flag every posting that duplicates another, exactly or nearly, across all batches, and
     return what was examined ({"mode", "examined", "flags_changed"}).
 
-    Rules and reasons: `pipeline.text.dedup.flags`. Near-duplicate candidates are the pairs that
-    share a stored band (clean.posting_bands); only their signatures
-    (clean.posting_signatures) and, for the pairs the signatures put near the threshold,
-    their texts are read back. The
-    canonical posting is the earliest by (batch_id, posting_id), so loading batches out of
-    order gives the same answer. With dedup off, duplicates are flagged but still analysed.
+    Rules and reasons: `pipeline.text.dedup.flags`. Near-duplicate candidates are the pairs
+    that share a stored band (clean.posting_bands); only their signatures
+    (clean.posting_signatures) are read, and the texts of the pairs the signatures put near
+    the threshold. The canonical posting is the earliest by (batch_id, posting_id), so
+    loading batches out of order gives the same answer. With dedup off, duplicates are
+    flagged but still analysed.
 
     Incremental: only the postings normalised or removed since the last run
     (meta.dedup_pending, written with those changes) can change a flag, and only within the
