@@ -130,22 +130,22 @@ def ingest(
                     wait_for_loading()
                     pending = loader.submit(load, rows, replaced)
 
-                try:
-                    result = ingest_sources(
-                        settings.sources,
-                        batch_id,
-                        now,
-                        progress=context.log.info,
-                        field_maps=field_maps,
-                        files=to_read,
-                        known=known,
-                        run_id=context.run_id,
-                        rules=rules,
-                        sink=sink,
-                    )
-                finally:
-                    wait_for_loading()
+                result = ingest_sources(
+                    settings.sources,
+                    batch_id,
+                    now,
+                    progress=context.log.info,
+                    field_maps=field_maps,
+                    files=to_read,
+                    known=known,
+                    run_id=context.run_id,
+                    rules=rules,
+                    sink=sink,
+                )
+                wait_for_loading()
         except BaseException:
+            # leaving the executor waited for a chunk still loading: nothing uses the
+            # connection while it rolls back
             abort_ingest(con)
             raise
         totals = result.totals()

@@ -183,8 +183,10 @@ def is_hard_wrapped(expr: pl.Expr) -> pl.Expr:
 
     def apply(series: pl.Series) -> pl.Series:
         candidate = (~series.str.contains(longer_line)).fill_null(False)
-        no = pl.repeat(False, len(series), dtype=pl.Boolean, eager=True).alias(series.name)
-        return computed_on_rows(series, candidate, _line_widths_wrapped, base=no)
+        not_wrapped = pl.repeat(False, len(series), dtype=pl.Boolean, eager=True)
+        return computed_on_rows(
+            series, candidate, _line_widths_wrapped, base=not_wrapped.alias(series.name)
+        )
 
     return expr.map_batches(apply, return_dtype=pl.Boolean)
 
