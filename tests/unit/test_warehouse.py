@@ -274,3 +274,16 @@ def test_the_contract_check_sees_a_missing_table_a_missing_column_and_a_dropped_
         assert warehouse._contract_in_place(con)
         con.execute("DROP TABLE meta.dedup_pending")
         assert not warehouse._contract_in_place(con)
+
+
+def test_a_staging_table_left_by_an_older_ingest_is_dropped():
+    with duckdb.connect(":memory:") as con:
+        warehouse.ensure_tables(con)
+        # what an ingest of an earlier version, killed before it committed, left behind
+        con.execute("CREATE TABLE meta.ingest_staging (posting_id VARCHAR)")
+        assert not warehouse._contract_in_place(con)
+        warehouse.ensure_tables(con)
+        assert warehouse._contract_in_place(con)
+        assert not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_staging'"
+        ).fetchone()[0]
