@@ -577,14 +577,18 @@ def read_postings(
     table: str,
     keys: pl.DataFrame,
     columns: Sequence[str] | None = None,
+    where: str | None = None,
 ) -> pl.DataFrame:
     """The rows of `table` belonging to the postings in `keys` (batch_id, posting_id): every
     column, or only `columns` (a stage that reads few of a wide table's columns does not
-    decompress the others: role types read 5 of clean.postings' 24, 0.17 -> 0.12 s a chunk)."""
+    decompress the others: role types read 5 of clean.postings' 24, 0.17 -> 0.12 s a chunk);
+    every such row, or only those meeting `where` (an SQL condition on the table's columns)."""
     wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
     picked = ", ".join(f't."{c}"' for c in columns) if columns else "t.*"
+    condition = f" WHERE {where}" if where else ""
     return con.execute(
         f"SELECT {picked} FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
+        f"{condition}"
     ).pl()
 
 
@@ -608,16 +612,18 @@ def record_changes(con: duckdb.DuckDBPyConnection, keys: str | pl.DataFrame) -> 
     )
 
 
-#: Postings a stage commits at a time (whole chunks, see `StageWriter`); by default each chunk
-#: on its own. Larger commits write faster but leave a larger file: rows a transaction inserts
-#: go straight to the database file once a table's new rows fill a row group (122,880 rows),
-#: not through the write-ahead log and again at a checkpoint, but in the pipeline's mix of
-#: tables they also leave free blocks behind. Measured, whole run on synthetic postings:
-#: 300k, 122,880 a commit against one chunk: normalise 84 -> 76 s, file 6.24 -> 6.68 GB; 1M
-#: (against the code before `empty_table` and RAW_TEXT_COLUMNS too): normalise 328 -> 262 s,
-#: file 20.7 -> 25.9 GB (20.7 GB used, 5.2 GB free blocks). The published snapshot is a copy
-#: of the file, so the default keeps the smaller file.
-COMMIT_POSTINGS = int(os.environ.get("ROLEPRINT_COMMIT_POSTINGS", "0")) or CHUNK_POSTINGS
+#: Postings a stage commits at a time (whole chunks, see `StageWriter`): by default DuckDB's
+#: row group size, 122,880 rows. Rows a transaction inserts go straight to the database file
+#: once a table's new rows fill a row group; fewer go through the write-ahead log and are
+#: written again at a checkpoint, so a commit per chunk (10,000 postings, fewer rows than a
+#: row group in clean.postings and clean.responsibilities) wrote every text twice. Measured on
+#: 1M synthetic postings, two whole runs back to back: normalise + extract + classify took
+#: 325.5 s with a commit per chunk and 310.3 s with a commit per 122,880 postings (normalise
+#: 140.8 -> 134.6 s, extract 86.4 -> 81.9 s, classify 98.3 -> 93.9 s), peak RSS 4.9 and
+#: 4.7 GiB, and the file is the same size (10.2 GiB, work and published; with the layout of
+#: an earlier code it grew, 20.7 -> 25.9 GB, which is why the default was a commit per chunk
+#: until then). A killed run keeps what it committed.
+COMMIT_POSTINGS = int(os.environ.get("ROLEPRINT_COMMIT_POSTINGS", "0")) or 122_880
 
 
 class StageWriter:
