@@ -5,6 +5,7 @@ import polars as pl
 
 from pipeline.classify import (
     ROLE_TYPE_LABEL_COLUMNS,
+    ROLE_TYPE_LABELS,
     ROLE_TYPE_POSTING_COLUMNS,
     get_category_classifier,
     get_role_type_classifier,
@@ -175,7 +176,13 @@ def posting_role_types(
             keys,
             lambda part: (
                 read_postings(con, "clean.postings", part, ROLE_TYPE_POSTING_COLUMNS),
-                read_postings(con, "clean.responsibility_labels", part, ROLE_TYPE_LABEL_COLUMNS),
+                read_postings(
+                    con,
+                    "clean.responsibility_labels",
+                    part,
+                    ROLE_TYPE_LABEL_COLUMNS,
+                    where=ROLE_TYPE_LABELS,
+                ),
             ),
             lambda read: classify(*read),
         )

@@ -6,7 +6,8 @@ backend registers here and the assets pick it up by name, unchanged:
   (posting_id, position, category, subpattern, rank, score, classifier, evidence);
 - role-type classifiers: (clean postings frame, labels frame) -> role types frame
   (posting_id, batch_id, role_type, score, method, reason); they are given the columns
-  ROLE_TYPE_POSTING_COLUMNS and ROLE_TYPE_LABEL_COLUMNS.
+  ROLE_TYPE_POSTING_COLUMNS and ROLE_TYPE_LABEL_COLUMNS, and the labels ROLE_TYPE_LABELS
+  selects.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ ROLE_TYPE_LABEL_COLUMNS = (
     "rank",
     "score",
 )
+#: The labels a role-type classifier is given (an SQL condition on clean.responsibility_labels):
+#: each responsibility's primary label. The rules classifier reads no other, and the others
+#: are most of the table (a million postings: 21.1M label rows, 11.4M primary).
+ROLE_TYPE_LABELS = "rank = 1"
 
 CategoryClassifier = Callable[[pl.DataFrame, Taxonomy], pl.DataFrame]
 RoleTypeClassifier = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]

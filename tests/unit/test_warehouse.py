@@ -287,3 +287,34 @@ def test_a_staging_table_left_by_an_older_ingest_is_dropped():
         assert not con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_staging'"
         ).fetchone()[0]
+
+
+def test_read_postings_reads_the_keys_rows_and_only_those_meeting_a_condition(tmp_path):
+    """Role types are given the primary labels only (ROLE_TYPE_LABELS): the other postings'
+    rows and the lower ranks are not read."""
+    from pipeline.classify import ROLE_TYPE_LABEL_COLUMNS, ROLE_TYPE_LABELS
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        for posting_id, position, category, rank in [
+            ("p1", 0, "agents", 1),
+            ("p1", 0, "rag_retrieval", 2),
+            ("p1", 1, "frontend_ui", 1),
+            ("p2", 0, "agents", 1),
+        ]:
+            con.execute(
+                "INSERT INTO clean.responsibility_labels (posting_id, batch_id, position, "
+                "category, rank, score, classifier) VALUES (?, 'b1', ?, ?, ?, 0.5, 'rules')",
+                [posting_id, position, category, rank],
+            )
+        keys = pl.DataFrame({"batch_id": ["b1"], "posting_id": ["p1"]})
+        every = warehouse.read_postings(con, "clean.responsibility_labels", keys)
+        primary = warehouse.read_postings(
+            con, "clean.responsibility_labels", keys, ROLE_TYPE_LABEL_COLUMNS, ROLE_TYPE_LABELS
+        )
+    assert every.height == 3 and set(every["posting_id"]) == {"p1"}
+    assert primary.columns == list(ROLE_TYPE_LABEL_COLUMNS)
+    assert sorted(primary.select("position", "category").rows()) == [
+        (0, "agents"),
+        (1, "frontend_ui"),
+    ]
