@@ -2,6 +2,7 @@
 that lets a file be re-read without duplicating or losing a record (real DuckDB files)."""
 
 import dataclasses
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,13 @@ import pytest
 
 from pipeline.assets.checks import ACCOUNTING_BY_SOURCE, accounting_problems
 from pipeline.settings import SourceSpec
-from pipeline.sources.ingest import KnownPosting, KnownPostings, ingest_sources, plan_files
+from pipeline.sources.ingest import (
+    KnownPosting,
+    KnownPostings,
+    hashed_files,
+    ingest_sources,
+    plan_files,
+)
 from pipeline.warehouse import (
     abort_ingest,
     begin_ingest,
@@ -30,6 +37,17 @@ NOW = datetime(2026, 5, 1, 6, 0)
 
 def posting(pid: str, text: str) -> str:
     return json.dumps({"id": pid, "title": "AI Engineer", "description": text})
+
+
+def test_files_are_hashed_in_their_order_and_an_unreadable_one_has_no_hash(tmp_path):
+    contents = [f"file {i} ".encode() * (i * 1000 + 1) for i in range(6)]
+    paths = []
+    for i, content in enumerate(contents):
+        (tmp_path / f"{i}.json").write_bytes(content)
+        paths.append(tmp_path / f"{i}.json")
+    paths.insert(3, tmp_path / "gone.json")
+    expected = [(hashlib.sha256(c).hexdigest(), len(c)) for c in contents]
+    assert hashed_files(paths) == [*expected[:3], (None, 0), *expected[3:]]
 
 
 def test_plan_reads_new_and_changed_files_and_skips_unchanged_ones(tmp_path):
