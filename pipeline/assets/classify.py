@@ -121,7 +121,7 @@ def responsibility_labels(
             lambda part: read_postings(con, "clean.responsibilities", part),
             lambda found: (found.height, label_by_batch(found, tax, classify)),
         )
-        with StageWriter(con, "classify", fingerprint, context.run_id) as writer:
+        with StageWriter(con, "classify", fingerprint, context.run_id, total=keys.height) as writer:
             for done, part, (chunk_items, labels) in chunks:
                 writer.write(part, labels)
                 items += chunk_items
@@ -186,7 +186,9 @@ def posting_role_types(
             ),
             lambda read: classify(*read),
         )
-        with StageWriter(con, "role_types", fingerprint, context.run_id) as writer:
+        with StageWriter(
+            con, "role_types", fingerprint, context.run_id, total=keys.height
+        ) as writer:
             for done, part, typed in chunks:
                 writer.write(part, typed)
                 typed_rows += typed.height

@@ -35,7 +35,7 @@ def responsibilities(
             lambda part: read_postings(con, "clean.postings", part, POSTING_COLUMNS),
             extract,
         )
-        with StageWriter(con, "extract", fingerprint, context.run_id) as writer:
+        with StageWriter(con, "extract", fingerprint, context.run_id, total=keys.height) as writer:
             for done, part, found in chunks:
                 writer.write(part, found)
                 items += found.height

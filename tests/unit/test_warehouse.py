@@ -209,6 +209,27 @@ def test_a_stage_writer_commits_every_so_many_postings_and_an_error_loses_only_t
         assert count == 4
 
 
+def test_a_stage_writer_told_its_total_leaves_no_short_last_transaction(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        ids = [f"p{i}" for i in range(1, 9)]
+        with warehouse.StageWriter(
+            con, "role_types", "fp", "run-1", postings_per_commit=3, total=len(ids)
+        ) as w:
+            w.write(*_role_types(*ids[0:3]))  # 5 left after it: committed
+            assert (w.committed, w.uncommitted) == (3, 0)
+            w.write(*_role_types(*ids[3:6]))  # would leave 2 for the last: stays open
+            assert (w.committed, w.uncommitted) == (3, 3)
+            w.write(*_role_types(*ids[6:8]))  # the last chunk: committed with the open ones
+            assert (w.committed, w.uncommitted) == (8, 0)
+        assert _done(con, "role_types") == sorted(ids)
+        # without a total, every transaction closes as soon as it holds enough postings
+        with warehouse.StageWriter(con, "role_types", "fp", "run-2", postings_per_commit=3) as w:
+            w.write(*_role_types(*ids[0:3]))
+            w.write(*_role_types(*ids[3:6]))
+            assert (w.committed, w.uncommitted) == (6, 0)
+
+
 def test_a_warehouse_from_before_the_change_log_counts_its_postings_as_changed_once(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.ensure_tables(con)
