@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -215,6 +216,18 @@ def reader_fingerprint(
     return "|".join(parts) if any(parts) else ""
 
 
+class _FoundFile(NamedTuple):
+    """A source file as `plan_files` found it, with the digest it keeps unread (None: hash it)."""
+
+    source: str
+    fingerprint: str
+    path: Path
+    known: SourceFile | None
+    size: int
+    modified: int
+    kept_digest: str | None
+
+
 def plan_files(
     sources: Iterable[SourceSpec],
     manifest: Mapping[tuple[str, str], SourceFile],
@@ -229,7 +242,7 @@ def plan_files(
     racy, see RACY_NS) keeps its recorded digest without being read: a nightly run over a
     million postings does not re-hash gigabytes that did not change.
     """
-    found: list[tuple[SourceSpec, str, Path, SourceFile | None, int, int, str | None]] = []
+    found: list[_FoundFile] = []
     for spec in sources:
         fingerprint = reader_fingerprint(spec.name, field_maps, rules)
         for path in discover_files(Path(spec.path)):
@@ -247,20 +260,22 @@ def plan_files(
                 and modified < known.read_at_ns - RACY_NS
                 else None
             )
-            found.append((spec, fingerprint, path, known, size, modified, kept))
-    hashed = iter(hashed_files([path for _, _, path, _, _, _, kept in found if kept is None]))
+            found.append(_FoundFile(spec.name, fingerprint, path, known, size, modified, kept))
+    # the files without a digest to keep are hashed together, in threads
+    hashed = iter(hashed_files([f.path for f in found if f.kept_digest is None]))
     to_read: list[SourceFile] = []
     unchanged: list[SourceFile] = []
-    for spec, fingerprint, path, known, size, modified, kept in found:
-        digest, size = (kept, size) if kept is not None else next(hashed)
+    for f in found:
+        digest, size = (f.kept_digest, f.size) if f.kept_digest is not None else next(hashed)
         entry = SourceFile(
-            spec.name,
-            path,
-            with_mapping(digest, fingerprint) if digest is not None else None,
+            f.source,
+            f.path,
+            with_mapping(digest, f.fingerprint) if digest is not None else None,
             size,
-            modified,
+            f.modified,
             digest,
         )
+        known = f.known
         same = digest is not None and known is not None and known.content_hash == entry.content_hash
         (unchanged if same else to_read).append(entry)
     return to_read, unchanged
