@@ -593,10 +593,11 @@ def read_postings(
     every such row, or only those meeting `where` (an SQL condition on the table's columns)."""
     wanted = keys.select(KEY)  # noqa: F841 - referenced by name in the SQL below
     picked = ", ".join(f't."{c}"' for c in columns) if columns else "t.*"
-    condition = f" WHERE {where}" if where else ""
+    condition = f" AND ({where})" if where else ""
     return con.execute(
         f"SELECT {picked} FROM {table} AS t SEMI JOIN wanted USING (batch_id, posting_id)"
-        f"{condition}"
+        f" WHERE {KEY_BOUNDS_SQL}{condition}",
+        key_bounds(keys),
     ).pl()
 
 
@@ -632,6 +633,30 @@ def record_changes(con: duckdb.DuckDBPyConnection, keys: str | pl.DataFrame) -> 
 #: an earlier code it grew, 20.7 -> 25.9 GB, which is why the default was a commit per chunk
 #: until then). A killed run keeps what it committed.
 COMMIT_POSTINGS = int(os.environ.get("ROLEPRINT_COMMIT_POSTINGS", "0")) or ROW_GROUP_ROWS
+
+
+#: The constant bounds of a chunk's keys (`key_bounds`), for a statement that looks up the
+#: chunk's rows of a table: DuckDB skips the row groups whose min/max statistics lie outside
+#: them, where a join with the keys alone reads every row group of the table (and every row
+#: the open transaction inserted). On a first run of 100k postings, where a chunk has no old
+#: rows, the DELETEs of the chunks' old labels took 0.71 s in all without them and 0.04 s
+#: with them (responsibilities 0.45 -> 0.05 s, signature bands 0.33 -> 0.05 s); reading 10
+#: chunks of 1M raw postings, 1.63 -> 1.10 CPU-s.
+KEY_BOUNDS_SQL = (
+    "t.batch_id BETWEEN $first_batch AND $last_batch "
+    "AND t.posting_id BETWEEN $first_posting AND $last_posting"
+)
+
+
+def key_bounds(keys: pl.DataFrame) -> dict[str, str | None]:
+    """The parameters of KEY_BOUNDS_SQL for `keys` (batch_id, posting_id)."""
+    bounds = keys.select(
+        first_batch=pl.col("batch_id").min(),
+        last_batch=pl.col("batch_id").max(),
+        first_posting=pl.col("posting_id").min(),
+        last_posting=pl.col("posting_id").max(),
+    )
+    return bounds.row(0, named=True)
 
 
 class StageWriter:
@@ -707,12 +732,15 @@ class StageWriter:
             pl.lit(self.run_id).alias("run_id"),
         )
         later = list(STAGES[STAGES.index(self.stage) :])
+        bounds = key_bounds(keys)
         for table, frame in outputs.items():
             cols = columns_of(table)
             rows = frame.select(cols).to_arrow()  # noqa: F841 - referenced by name below
             self.con.execute(
                 f"""DELETE FROM {table} AS t USING done
-                    WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id"""
+                    WHERE t.batch_id = done.batch_id AND t.posting_id = done.posting_id
+                      AND {KEY_BOUNDS_SQL}""",
+                bounds,
             )
             self.con.execute(
                 f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM rows"

@@ -339,3 +339,45 @@ def test_read_postings_reads_the_keys_rows_and_only_those_meeting_a_condition(tm
         (0, "agents"),
         (1, "frontend_ui"),
     ]
+
+
+def test_a_chunk_replaces_and_reads_its_own_postings_rows_and_no_others_in_its_key_range(
+    tmp_path,
+):
+    """Writes and reads bound a chunk's keys by constants (so DuckDB skips the row groups
+    outside them); the postings inside those bounds that are not in the chunk are left as
+    they are, whichever batch they are in."""
+
+    def typed(keys: list[tuple[str, str]], role_type: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        frame = pl.DataFrame(keys, schema=["batch_id", "posting_id"], orient="row")
+        output = frame.select(
+            "posting_id",
+            "batch_id",
+            role_type=pl.lit(role_type),
+            score=pl.lit(0.5),
+            method=pl.lit("rules"),
+            reason=pl.lit("test"),
+        )
+        return frame.with_columns(raw_hash=pl.lit("h")), output
+
+    every = [("b1", "p1"), ("b1", "p4"), ("b1", "p5"), ("b2", "p3"), ("b2", "p4"), ("b2", "p9")]
+    chunk = [("b1", "p5"), ("b2", "p3")]  # bounds: b1..b2, p3..p5
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.ensure_tables(con)
+        warehouse.write_stage(con, "role_types", *typed(every, "old"), "fp", "run-1")
+        warehouse.write_stage(con, "role_types", *typed(chunk, "new"), "fp", "run-2")
+        rows = con.execute(
+            "SELECT batch_id, posting_id, role_type FROM clean.posting_role_types ORDER BY 1, 2"
+        ).fetchall()
+        assert rows == [
+            (batch, posting, "new" if (batch, posting) in chunk else "old")
+            for batch, posting in every
+        ]
+        read = warehouse.read_postings(con, "clean.posting_role_types", typed(chunk, "")[0])
+    assert sorted(read.select("batch_id", "posting_id").rows()) == chunk
+    assert warehouse.key_bounds(typed(chunk, "")[0]) == {
+        "first_batch": "b1",
+        "last_batch": "b2",
+        "first_posting": "p3",
+        "last_posting": "p5",
+    }
