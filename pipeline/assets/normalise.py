@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.resources import WAREHOUSE_POOL, RoleprintConfig, Warehouse
-from pipeline.text.clean import clean_batch
+from pipeline.text.clean import NORMALISE_METHOD, clean_batch
 from pipeline.text.dedup import posting_bands
 from pipeline.warehouse import (
     StageWriter,
@@ -55,7 +55,7 @@ def clean_postings(
     roleprint: RoleprintConfig,
     warehouse: Warehouse,
 ) -> dg.MaterializeResult:
-    fingerprint = stage_fingerprint("normalise")
+    fingerprint = stage_fingerprint(NORMALISE_METHOD)
     with warehouse.connect() as con:
         if config.rebuild:
             context.log.info("rebuild: every stage's output is dropped and redone from raw")

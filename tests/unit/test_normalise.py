@@ -87,6 +87,21 @@ def test_hard_wrapped_needs_many_lines_near_a_width_of_100_characters_or_less():
         assert alone.select(is_hard_wrapped(pl.col("text"))).item() == got[i]
 
 
+def test_only_the_hard_wrapped_texts_of_a_batch_are_joined_at_the_wrap_width():
+    wrapped = "\n".join(
+        ["We build tools for the people who like tools and we would like you to"] * 8
+    )
+    loose = "A short opening line without punctuation that runs on\nNext line starts here"
+    got = pl.DataFrame({"raw": [wrapped, loose, None], "fmt": ["text"] * 3}).select(
+        description_text(pl.col("raw"), pl.col("fmt"))
+    )["raw"]
+    assert got[0] == " ".join(
+        ["We build tools for the people who like tools and we would like you to"] * 8
+    )
+    assert got[1] == loose  # not hard-wrapped: its lines stay as they are
+    assert got[2] is None
+
+
 def test_short_lines_of_a_list_without_bullets_are_not_joined():
     text = "Responsibilities\nDesign predictive models for the marketing team\nCollaborate with analysts on experiments"
     assert norm(text) == text
@@ -103,6 +118,19 @@ def test_pii_is_counted_and_redacted():
     out = df.select(n=count_pii(pl.col("t")), red=redact_pii(pl.col("t"))).row(0, named=True)
     assert out["n"] == 2
     assert out["red"] == "Write to [email] or call [phone]; salary 140,000-200,000 in 2025-2026."
+
+
+def test_phone_numbers_are_counted_in_ascii_texts_and_in_texts_with_other_characters():
+    texts = [
+        "Call 555-010-2030 or 555.010.2031.",
+        "Café team: call 555-010-2030.",
+        # digits of another script are digits too (PHONE's \\d): found in a non-ASCII text
+        "Call \u0665\u0665\u0665-\u0660\u0661\u0660-\u0662\u0660\u0663\u0660.",
+        "No number, years 2025-2026.",
+        None,
+    ]
+    got = pl.DataFrame({"t": texts}).select(count_pii(pl.col("t")))["t"].to_list()
+    assert got == [2, 1, 1, 0, 0]
 
 
 def test_redaction_given_the_counts_changes_the_same_texts_as_a_full_one():
@@ -185,10 +213,23 @@ def test_titles(title, normalized, level):
 
 
 def test_dedup_key_ignores_case_punctuation_and_spacing():
-    df = pl.DataFrame({"t": ["Build  RAG, fast!", "build rag fast", "Build RAG slowly", ""]})
+    df = pl.DataFrame(
+        {
+            "t": [
+                "Build  RAG, fast!",
+                "build rag fast",
+                "Build RAG slowly",
+                "",
+                " - !! ",
+                None,
+                "rag",
+            ]
+        }
+    )
     keys = df.select(dedup_key(pl.col("t"))).to_series().to_list()
     assert keys[0] == keys[1] != keys[2]
-    assert keys[3] is None
+    assert keys[3] is None and keys[4] is None and keys[5] is None  # no word: no key
+    assert keys[6] is not None and keys[6] not in keys[:3]
 
 
 def test_clean_batch_adds_the_contract_columns():
