@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -151,6 +152,9 @@ def normalize_text_expr(column: str = "text") -> pl.Expr:
     )
 
 
+# The regex rewrites are pure functions of a pattern, asked for every pattern of every batch:
+# worked out once each (a few hundred patterns).
+@lru_cache(maxsize=4096)
 def _case_insensitive(regex: str) -> str:
     """Make ``regex`` match the lower-cased text case-insensitively.
 
@@ -174,6 +178,7 @@ def _case_insensitive(regex: str) -> str:
     return regex
 
 
+@lru_cache(maxsize=4096)
 def ascii_word_boundaries(regex: str) -> str:
     """``regex`` with its word boundaries (``\\b``, ``\\B``, outside character classes) made
     ASCII-only: ``(?-u:\\b)``.
