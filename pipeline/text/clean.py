@@ -9,9 +9,10 @@ from pipeline.text.dedup import signatures
 from pipeline.text.normalise import (
     count_pii,
     description_text,
-    language_hits,
+    language_hits_of_words,
     language_of_hits,
     redact_pii,
+    word_hashes,
     word_tokens,
 )
 from pipeline.text.titles import normalise_title, seniority
@@ -66,7 +67,15 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
             _text=description_text(pl.col("description_raw"), pl.col("description_format"))
         )
         .with_columns(_tokens=word_tokens(pl.col("_text")))
-        .with_columns(_hits=language_hits(pl.col("_tokens")), _dedup_tokens=dedup_tokens)
+        .with_columns(_dedup_tokens=dedup_tokens)
+        # hashed once: the language's function-word counts and the MinHash signature read them
+        .with_columns(_words=word_hashes(pl.col("_dedup_tokens")))
+        .with_columns(
+            # a record without a description has no language (its items stand in for dedup only)
+            _hits=pl.when(pl.col("_tokens").is_not_null()).then(
+                language_hits_of_words(pl.col("_words"))
+            )
+        )
         .with_columns(
             pii_redactions=count_pii(pl.col("_text")),
             title_normalized=normalise_title(pl.col("title")),
@@ -80,7 +89,7 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(description_text=redact_pii(pl.col("_text"), pl.col("pii_redactions")))
         .pipe(_with_signatures)
-        .drop("_text", "_tokens", "_dedup_tokens", "_hits")
+        .drop("_text", "_tokens", "_dedup_tokens", "_words", "_hits")
     )
 
 
@@ -94,7 +103,7 @@ def _with_signatures(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_row_index("_row")
     signed = signatures(
         frame.filter(pl.col("_dedup_tokens").is_not_null()).select(
-            key="_row", tokens="_dedup_tokens"
+            key="_row", tokens="_dedup_tokens", w="_words"
         )
     ).rename({"key": "_row"})
     return (

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipeline.text.normalise import word_tokens
+from pipeline.text.normalise import WORD_HASH_SEED, word_hashes, word_tokens, words_of_tokens
 
 NUM_PERM = 64
 _BUCKET_MASK = np.uint64(NUM_PERM - 1)
@@ -44,7 +44,7 @@ ROWS_PER_BAND = NUM_PERM // BANDS
 SHINGLE_WORDS = 3
 #: Estimated Jaccard similarity of shingle sets at or above which two postings are one.
 NEAR_DUPLICATE_THRESHOLD = 0.9
-_SEED = 20260214
+_SEED = WORD_HASH_SEED
 #: Candidates whose estimated similarity is this far below the threshold are not measured
 #: (the estimate's standard error is about 0.04 with 64 buckets).
 ESTIMATE_MARGIN = 0.2
@@ -56,19 +56,14 @@ _MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: combines word hashes into a sh
 def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
     """(key, tokens) -> (key, h): one 64-bit hash per word 3-gram ("build rag then", "rag then
     ship", ...) of a text split by `word_tokens`; a text of one or two words is one shingle.
+    Given a column `w` of the texts' `word_hashes` too, the words are not hashed again.
 
     Words are hashed once each, inside each text's list of words (no exploded frame of word
     strings), and a 3-gram's hash is mixed from its words' hashes in numpy, so no shingle
     string is built (millions of postings have billions of shingles)."""
-    words_of_text = (
-        pl.col("tokens")
-        .str.strip_chars()
-        .str.split("  ")
-        .list.eval(pl.element().filter(pl.element() != ""))
-    )
-    words = tokens.select(
-        "key", w=words_of_text.list.eval(pl.element().hash(seed=_SEED))
-    ).with_columns(n=pl.col("w").list.len())
+    words_of_text = words_of_tokens(pl.col("tokens"))
+    hashed = pl.col("w") if "w" in tokens.columns else word_hashes(pl.col("tokens"))
+    words = tokens.select("key", w=hashed).with_columns(n=pl.col("w").list.len())
     short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1))
     short_hashes = tokens.join(
         short.select("key"), on="key", how="semi", maintain_order="left"
@@ -101,11 +96,16 @@ def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
 
 def signatures(tokens: pl.DataFrame) -> pl.DataFrame:
     """(key, tokens) -> (key, signature): one-permutation MinHash, a list of NUM_PERM values
-    (null where no shingle fell in the bucket); texts without words get no row."""
+    (null where no shingle fell in the bucket); texts without words get no row. An optional
+    column `w` holds the texts' `word_hashes` (see `shingle_hashes`)."""
     if tokens.height == 0:
         return pl.DataFrame(schema={"key": tokens.schema["key"], "signature": pl.List(pl.UInt64)})
     # numbered rows as keys, so a shingle's row is its position in the signature matrix
-    numbered = tokens.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("key"), "tokens")
+    numbered = tokens.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("key"),
+        "tokens",
+        *(["w"] if "w" in tokens.columns else []),
+    )
     hashed = shingle_hashes(numbered)
     h = hashed["h"].to_numpy()
     # NUM_PERM is a power of two: the low bits pick the bucket (a mask, not a division)

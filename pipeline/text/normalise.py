@@ -9,9 +9,11 @@ are handed to Python, and only those rows.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ftfy
+import numpy as np
 import polars as pl
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -334,6 +336,80 @@ def word_tokens(expr: pl.Expr) -> pl.Expr:
     doubled = expr.str.to_lowercase().str.replace_all(" ", "  ", literal=True)
     squashed = doubled.str.replace_all(r"[^\p{L}\p{N}]*[^\p{L}\p{N} ][^\p{L}\p{N}]*| {3,}", "  ")
     return pl.concat_str([pl.lit("  "), squashed, pl.lit("  ")])
+
+
+#: The seed of every stored word and shingle hash (MinHash signatures, their bands).
+WORD_HASH_SEED = 20260214
+
+
+def words_of_tokens(tokens: pl.Expr) -> pl.Expr:
+    """The words of a text split by `word_tokens`, as a list."""
+    return (
+        tokens.str.strip_chars().str.split("  ").list.eval(pl.element().filter(pl.element() != ""))
+    )
+
+
+def word_hashes(tokens: pl.Expr) -> pl.Expr:
+    """The seeded 64-bit hash of each word of a text split by `word_tokens`, as a list: what
+    the function-word counts (`language_hits_of_words`) and MinHash (`dedup.signatures`)
+    both read."""
+    return words_of_tokens(tokens).list.eval(pl.element().hash(seed=WORD_HASH_SEED))
+
+
+def language_hits_of_words(hashes: pl.Expr) -> pl.Expr:
+    """`language_hits` from a text's `word_hashes`: the same counts (a function word is a
+    whole word), by a table lookup per word instead of a regex count per language over the
+    text, which cost twice the hashing."""
+    return hashes.map_batches(_function_word_counts, return_dtype=pl.List(pl.UInt32))
+
+
+class _FunctionWordTable:
+    """An open table of the function words' hashes, one slot each: a word's slot is bits
+    `shift`.. of its hash, chosen so that no two function words share one. `languages[slot]`
+    has bit i set when the word is one of the i-th language of STOPWORDS."""
+
+    SLOT_BITS = 16
+
+    def __init__(self) -> None:
+        words = sorted({w for ws in STOPWORDS.values() for w in ws.split()})
+        hashed = pl.Series([[w] for w in words]).list.eval(pl.element().hash(seed=WORD_HASH_SEED))
+        hashes = hashed.explode().to_numpy().astype(np.uint64)
+        mask = np.uint64((1 << self.SLOT_BITS) - 1)
+        for shift in range(0, 64 - self.SLOT_BITS + 1):
+            slots = (hashes >> np.uint64(shift)) & mask
+            if len(np.unique(slots)) == len(words):
+                break
+        else:  # pragma: no cover - 130 words in 65,536 slots
+            raise RuntimeError("no shift gives the function words distinct slots")
+        self.shift, self.mask = np.uint64(shift), mask
+        self.hashes = np.zeros(1 << self.SLOT_BITS, dtype=np.uint64)
+        self.languages = np.zeros(1 << self.SLOT_BITS, dtype=np.uint8)
+        self.hashes[slots] = hashes
+        for i, ws in enumerate(STOPWORDS.values()):
+            for w in ws.split():
+                self.languages[slots[words.index(w)]] |= np.uint8(1 << i)
+        # a slot of no function word holds hash 0: a word hashing to 0 there would count as
+        # a hit of no language (its bits are 0), so no count changes
+
+
+@functools.cache
+def _function_word_table() -> _FunctionWordTable:
+    return _FunctionWordTable()
+
+
+def _function_word_counts(hashes: pl.Series) -> pl.Series:
+    table = _function_word_table()
+    n = len(hashes)
+    per_text = hashes.list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = hashes.explode().drop_nulls().to_numpy().astype(np.uint64)
+    text = np.repeat(np.arange(n), per_text)
+    slot = (flat >> table.shift) & table.mask
+    hit = table.hashes[slot] == flat
+    languages, text = table.languages[slot[hit]], text[hit]
+    counts = np.empty((n, len(STOPWORDS)), dtype=np.uint32)
+    for i in range(len(STOPWORDS)):
+        counts[:, i] = np.bincount(text[(languages >> i) & 1 == 1], minlength=n)
+    return pl.Series(hashes.name, counts).cast(pl.List(pl.UInt32))
 
 
 def language_hits(tokens: pl.Expr) -> pl.Expr:

@@ -10,7 +10,10 @@ from pipeline.text.normalise import (
     detect_language,
     is_ascii,
     is_hard_wrapped,
+    language_hits,
+    language_hits_of_words,
     redact_pii,
+    word_hashes,
     word_tokens,
 )
 from pipeline.text.titles import normalise_title, seniority
@@ -185,6 +188,36 @@ def test_word_tokens_frame_each_word_with_two_spaces(text, tokens):
 )
 def test_language(text, lang):
     assert pl.DataFrame({"t": [text]}).select(detect_language(pl.col("t"))).item() == lang
+
+
+def test_function_words_counted_from_word_hashes_equal_the_regex_counts():
+    """clean_batch counts function words by looking up each word's hash; the counts must be
+    those of the regex count over the tokens, in every language, including words that two
+    languages share ("en", "la"), adjacent function words, accents, and no words at all."""
+    texts = [
+        "You will build the models and the tools of the team, in the office or at home.",
+        "Du bist für die Plattform und das Team zuständig, mit uns und den Kunden.",
+        "Vous êtes en charge de la plateforme et des outils pour nous, avec une équipe.",
+        "El equipo y la empresa en la que tu trabajas para los clientes con una misión.",
+        "Je werkt met een team van ons en de klant, voor het product op de locatie.",
+        "Você e a equipe para o cliente com uma missão que é da empresa na cidade.",
+        "Il team e la persona per il cliente con una missione che della società.",
+        "the the the and-and of/of  to.to",
+        "theory andrew often tourism intentions",  # function words only inside other words
+        "!!! ...",
+        "",
+        None,
+    ]
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String}).with_columns(
+        tokens=word_tokens(pl.col("t"))
+    )
+    got = frame.select(
+        by_regex=language_hits(pl.col("tokens")),
+        by_hash=language_hits_of_words(word_hashes(pl.col("tokens"))),
+    )
+    by_regex = [[n or 0 for n in row] for row in got["by_regex"].to_list()]
+    assert got["by_hash"].to_list() == by_regex
+    assert by_regex[0][0] >= 8 and by_regex[8] == [0] * 7
 
 
 @pytest.mark.parametrize(
