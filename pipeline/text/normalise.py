@@ -359,7 +359,9 @@ def word_hashes(tokens: pl.Expr) -> pl.Expr:
 def language_hits_of_words(hashes: pl.Expr) -> pl.Expr:
     """`language_hits` from a text's `word_hashes`: the same counts (a function word is a
     whole word), by a table lookup per word instead of a regex count per language over the
-    text, which cost twice the hashing."""
+    text, which cost twice the hashing. A word counts when its 64-bit hash is a function
+    word's: another word with the same hash would count too (a chance of about 1 in 2^57 per
+    word for the ~130 function words)."""
     return hashes.map_batches(_function_word_counts, return_dtype=pl.List(pl.UInt32))
 
 
@@ -385,9 +387,10 @@ class _FunctionWordTable:
         self.hashes = np.zeros(1 << self.SLOT_BITS, dtype=np.uint64)
         self.languages = np.zeros(1 << self.SLOT_BITS, dtype=np.uint8)
         self.hashes[slots] = hashes
+        slot_of = dict(zip(words, slots, strict=True))
         for i, ws in enumerate(STOPWORDS.values()):
             for w in ws.split():
-                self.languages[slots[words.index(w)]] |= np.uint8(1 << i)
+                self.languages[slot_of[w]] |= np.uint8(1 << i)
         # a slot of no function word holds hash 0: a word hashing to 0 there would count as
         # a hit of no language (its bits are 0), so no count changes
 
