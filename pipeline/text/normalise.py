@@ -417,7 +417,8 @@ def _function_word_counts(hashes: pl.Series) -> pl.Series:
 
 def language_hits(tokens: pl.Expr) -> pl.Expr:
     """Per text (as `word_tokens`), the number of function words of each language in
-    STOPWORDS (a list, in STOPWORDS order)."""
+    STOPWORDS (a list, in STOPWORDS order), by one regex count per language: the definition
+    `language_hits_of_words` (what the pipeline runs) must agree with, as a test checks."""
     return pl.concat_list(
         [
             tokens.str.count_matches(" (" + "|".join(words.split()) + ") ").fill_null(0)
@@ -434,7 +435,8 @@ def language_of_hits(hits: pl.Expr, min_hits: int = 5) -> pl.Expr:
 
 
 def detect_language(expr: pl.Expr, min_hits: int = 5) -> pl.Expr:
-    return language_of_hits(language_hits(word_tokens(expr)), min_hits)
+    """The language of each text, counted as `clean_batch` counts it (from word hashes)."""
+    return language_of_hits(language_hits_of_words(word_hashes(word_tokens(expr))), min_hits)
 
 
 # --- the whole chain ---------------------------------------------------------------------------
