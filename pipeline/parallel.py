@@ -15,6 +15,7 @@ from typing import TypeVar
 import polars as pl
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: Below this many rows a frame is not split: the threads would cost more than they save.
 MIN_ROWS_PER_PART = 500
@@ -25,7 +26,7 @@ def workers() -> int:
     return max(1, pl.thread_pool_size())
 
 
-def map_in_threads(fn: Callable[[T], pl.DataFrame], parts: Sequence[T]) -> list[pl.DataFrame]:
+def map_in_threads(fn: Callable[[T], R], parts: Sequence[T]) -> list[R]:
     """`fn` of every part, in the parts' order, at most `workers()` at a time."""
     if len(parts) <= 1 or workers() == 1:
         return [fn(part) for part in parts]

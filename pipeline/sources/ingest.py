@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,10 +190,7 @@ def hashed_files(paths: Sequence[Path]) -> list[tuple[str | None, int]]:
     """`hash_file` of each path, in order, computed in threads (one per core): sha256 and the
     file reads release the GIL, and a first run over a million postings hashed 5 GB before
     reading a record (7 s on one core)."""
-    if len(paths) <= 1:
-        return [hash_file(path) for path in paths]
-    with ThreadPoolExecutor(max_workers=min(parallel.workers(), len(paths))) as pool:
-        return list(pool.map(hash_file, paths))
+    return parallel.map_in_threads(hash_file, paths)
 
 
 def mapping_fingerprint(field_map: Mapping[str, tuple[str, ...]] | None) -> str:
