@@ -26,16 +26,14 @@ def dedup_key(text: pl.Expr) -> pl.Expr:
 #: What the stored output of normalise depends on besides the code version (part of its
 #: stage fingerprint): bumped when a change gives clean.postings other values, so that a
 #: warehouse built before it normalises every posting again rather than comparing old and
-#: new values (2: dedup_key hashes the word tokens as `word_tokens` frames them).
-NORMALISE_METHOD = "normalise 2"
+#: new values (3: dedup_key hashes the word tokens one space apart).
+NORMALISE_METHOD = "normalise 3"
 
 
 def key_of_tokens(tokens: pl.Expr) -> pl.Expr:
-    """`dedup_key` of a text already split by `word_tokens`: the hash of its words, two spaces
-    apart (as `word_tokens` frames them: the words and their order decide it; squashing the
-    spaces to one first cost a replacement per word, 50 times the hash)."""
-    # punctuation at either end leaves more spaces there than between two words
-    return tokens.str.strip_chars(" ").map_batches(_hash_non_empty, return_dtype=pl.String)
+    """`dedup_key` of a text already split by `word_tokens`: the hash of its words, one space
+    apart (the words and their order decide it)."""
+    return tokens.map_batches(_hash_non_empty, return_dtype=pl.String)
 
 
 def _hash_non_empty(words: pl.Series) -> pl.Series:

@@ -326,16 +326,16 @@ STOPWORDS = {
 
 
 def word_tokens(expr: pl.Expr) -> pl.Expr:
-    """Lower-cased words (letters and digits) each framed by two spaces ("  the  role  "), so
-    a word is found by a plain " word " search and neighbouring words never share a space:
-    no word-boundary regex is needed (those are many times slower on long texts)."""
-    # Every run of other characters becomes two spaces. Most runs are one space, and a
-    # regex replacement costs per match: single spaces are doubled by a (fast) literal
-    # replacement first, then only the runs holding another character, or spaces that were
-    # a run already (3+ now), are replaced.
-    doubled = expr.str.to_lowercase().str.replace_all(" ", "  ", literal=True)
-    squashed = doubled.str.replace_all(r"[^\p{L}\p{N}]*[^\p{L}\p{N} ][^\p{L}\p{N}]*| {3,}", "  ")
-    return pl.concat_str([pl.lit("  "), squashed, pl.lit("  ")])
+    """Lower-cased words (letters and digits), one space apart, none at either end
+    ("build rag ship it"): what the words of a text are for its language, its dedup key and
+    its MinHash signature."""
+    # Every run of other characters becomes one space. Most runs are a single space already,
+    # and a regex replacement costs per match: only the runs holding another character, or
+    # two spaces or more, are matched (single spaces are left as they are).
+    squashed = expr.str.to_lowercase().str.replace_all(
+        r"[^\p{L}\p{N}]*[^\p{L}\p{N} ][^\p{L}\p{N}]*| {2,}", " "
+    )
+    return squashed.str.strip_chars(" ")
 
 
 #: The seed of every stored word and shingle hash (MinHash signatures, their bands).
@@ -344,9 +344,8 @@ WORD_HASH_SEED = 20260214
 
 def words_of_tokens(tokens: pl.Expr) -> pl.Expr:
     """The words of a text split by `word_tokens`, as a list."""
-    return (
-        tokens.str.strip_chars().str.split("  ").list.eval(pl.element().filter(pl.element() != ""))
-    )
+    # a text without words is "", whose split is [""]
+    return tokens.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
 
 
 def word_hashes(tokens: pl.Expr) -> pl.Expr:
@@ -419,9 +418,14 @@ def language_hits(tokens: pl.Expr) -> pl.Expr:
     """Per text (as `word_tokens`), the number of function words of each language in
     STOPWORDS (a list, in STOPWORDS order), by one regex count per language: the definition
     `language_hits_of_words` (what the pipeline runs) must agree with, as a test checks."""
+    # each word framed by two spaces, so that neighbouring words never share one and a plain
+    # " word " search finds every function word, adjacent ones too
+    framed = pl.concat_str(
+        [pl.lit("  "), tokens.str.replace_all(" ", "  ", literal=True), pl.lit("  ")]
+    )
     return pl.concat_list(
         [
-            tokens.str.count_matches(" (" + "|".join(words.split()) + ") ").fill_null(0)
+            framed.str.count_matches(" (" + "|".join(words.split()) + ") ").fill_null(0)
             for words in STOPWORDS.values()
         ]
     )
