@@ -76,8 +76,6 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             pii_redactions=count_pii(pl.col("_text")),
-            title_normalized=normalise_title(pl.col("title")),
-            seniority=seniority(pl.col("title")),
             language=language_of_hits(pl.col("_hits")),
             dedup_key=key_of_tokens(pl.col("_dedup_tokens")),
             duplicate_of=pl.lit(None, pl.String),
@@ -86,6 +84,7 @@ def _clean_rows(raw: pl.DataFrame) -> pl.DataFrame:
             is_analysed=pl.lit(True),
         )
         .with_columns(description_text=redact_pii(pl.col("_text"), pl.col("pii_redactions")))
+        .pipe(_with_title_columns)
         .pipe(_with_signatures)
         .drop("_text", "_tokens", "_dedup_tokens", "_words", "_hits")
     )
@@ -96,16 +95,28 @@ def title_key(title: pl.Expr) -> pl.Expr:
     return title.fill_null("").str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
 
 
+def _with_title_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `title_normalized`, `seniority` and `title_key`: functions of the title alone,
+    worked out once per distinct title (an employer posts the same titles again and again:
+    a hundred postings share a title in generated data, two in real data)."""
+    titles = (
+        frame.select("title")
+        .unique()
+        .with_columns(
+            title_normalized=normalise_title(pl.col("title")),
+            seniority=seniority(pl.col("title")),
+            title_key=title_key(pl.col("title")),
+        )
+    )
+    return frame.join(titles, on="title", how="left", nulls_equal=True, maintain_order="left")
+
+
 def _with_signatures(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `title_key` and `signature` (MinHash of the dedup text; null without words)."""
+    """Add `signature` (MinHash of the dedup text; null without words)."""
     frame = frame.with_row_index("_row")
     signed = signatures(
         frame.filter(pl.col("_dedup_tokens").is_not_null()).select(
             key="_row", tokens="_dedup_tokens", w="_words"
         )
     ).rename({"key": "_row"})
-    return (
-        frame.with_columns(title_key=title_key(pl.col("title")))
-        .join(signed, on="_row", how="left", maintain_order="left")
-        .drop("_row")
-    )
+    return frame.join(signed, on="_row", how="left", maintain_order="left").drop("_row")

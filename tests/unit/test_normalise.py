@@ -281,3 +281,37 @@ def test_clean_batch_adds_the_contract_columns():
     assert row["pii_redactions"] == 1
     assert row["title_normalized"] == "AI Engineer" and row["seniority"] == "senior"
     assert row["is_analysed"] is True and row["dedup_key"]
+
+
+def test_clean_batch_derives_title_columns_once_per_title_with_each_row_its_own():
+    """Titles are normalised once per distinct title and joined back: every row, repeated
+    and missing titles included, has the values of its own title, in the input's order."""
+    titles = [
+        "Senior AI Engineer",
+        None,
+        "Lead - Applied AI Engineer",
+        "Senior AI Engineer",
+        "ML Engineer II",
+    ]
+    raw = pl.DataFrame(
+        {
+            "title": titles,
+            "description_raw": [f"Posting {i}: build and ship models." for i in range(len(titles))],
+            "description_format": ["text"] * len(titles),
+            "precomputed_responsibilities": [None] * len(titles),
+        },
+        schema_overrides={"title": pl.String, "precomputed_responsibilities": pl.List(pl.String)},
+    )
+    out = clean_batch(raw)
+    expected = raw.select(
+        title_normalized=normalise_title(pl.col("title")), seniority=seniority(pl.col("title"))
+    )
+    assert out["description_text"].to_list() == raw["description_raw"].to_list()
+    assert out.select("title_normalized", "seniority").equals(expected)
+    assert out["title_key"].to_list() == [
+        "senior ai engineer",
+        "",
+        "lead - applied ai engineer",
+        "senior ai engineer",
+        "ml engineer ii",
+    ]
