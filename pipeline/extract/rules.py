@@ -240,8 +240,9 @@ def _words(text: pl.Expr) -> pl.Expr:
     return text.str.count_matches(r"\S+")
 
 
-def _split_inline_headings(lines: pl.DataFrame) -> pl.DataFrame:
-    """Put a heading that shares its line with text on a line of its own."""
+def _inline_heading_split(lines: pl.DataFrame) -> pl.DataFrame:
+    """Each `line` as `_split`: a heading that shares its line with text is put on a line of
+    its own (`_split` holds a newline then); any other line is left as it is."""
     line = pl.col("line")
     text_line = ~line.str.contains(rf"^\s*{BULLET}\s+\S")
     staged = (
@@ -290,22 +291,14 @@ def _split_inline_headings(lines: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("- ") + flattened)
         .otherwise(rest)
     )
-    return (
-        staged.with_columns(
-            pl.when(_section_kind(head).is_not_null())
-            .then(head + pl.lit(":\n") + rest_lines)
-            .when(_section_kind(tail).is_not_null())
-            .then(
-                line.str.slice(0, line.str.len_chars() - tail.str.len_chars()) + pl.lit("\n") + tail
-            )
-            .otherwise(line)
-            .str.split("\n")
-            .alias("line")
-        )
-        .drop("_parts", "_head", "_rest", "_tail", "_glued")
-        .explode("line")
-        .with_columns(line_no=pl.int_range(pl.len()).over(POSTING_NO))
-    )
+    return staged.with_columns(
+        pl.when(_section_kind(head).is_not_null())
+        .then(head + pl.lit(":\n") + rest_lines)
+        .when(_section_kind(tail).is_not_null())
+        .then(line.str.slice(0, line.str.len_chars() - tail.str.len_chars()) + pl.lit("\n") + tail)
+        .otherwise(line)
+        .alias("_split")
+    ).drop("_parts", "_head", "_rest", "_tail", "_glued")
 
 
 def _not_blank(lines: pl.DataFrame) -> pl.DataFrame:
@@ -317,8 +310,11 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
     postings and lines are identified by POSTING_NO, lines are in `line_no` order.
 
     A blank line neither opens nor holds anything, so blank lines are dropped first: about a
-    quarter of the lines, which every regex below would otherwise scan."""
-    lines = (
+    quarter of the lines, which every regex below would otherwise scan. Everything but the
+    section is a function of the line's text alone, and lines repeat across postings (an
+    employer's blurb, benefits and headings in each of its postings): it is worked out once
+    per distinct line and joined back, and only the sections follow the postings' order."""
+    given = (
         postings.select(
             POSTING_NO,
             pl.col("description_text").fill_null("").str.split("\n").alias("line"),
@@ -326,10 +322,40 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
         .explode("line")
         .with_columns(pl.col("line").fill_null(""))
         .pipe(_not_blank)
-        .pipe(_split_inline_headings)
+    )
+    # the lines an inline heading splits (few, often none): joined back, then split
+    split = (
+        given.select("line")
+        .unique()
+        .pipe(_inline_heading_split)
+        .filter(pl.col("_split") != pl.col("line"))
+    )
+    if split.height:
+        given = (
+            given.join(split, on="line", how="left", maintain_order="left")
+            .select(POSTING_NO, line=pl.coalesce("_split", "line").str.split("\n"))
+            .explode("line")
+        )
+    lines = (
+        given.with_columns(line_no=pl.int_range(pl.len()).over(POSTING_NO))
         # an inline heading split off its line may leave an empty rest
         .pipe(_not_blank)
     )
+    features = lines.select("line").unique().pipe(_line_features)
+    return lines.join(features, on="line", how="left", maintain_order="left").with_columns(
+        section=pl.when(pl.col("is_heading"))
+        .then(pl.col("bare"))
+        .otherwise(None)
+        .forward_fill()
+        .over(POSTING_NO, order_by="line_no"),
+        section_kind=pl.col("section_kind").forward_fill().over(POSTING_NO, order_by="line_no"),
+    )
+
+
+def _line_features(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct `line`: whether it is a bullet, its `bare` text, indent `depth`, whether
+    it is a heading (`is_heading`), and the kind of section it opens (`section_kind`, null
+    for a line that opens none)."""
     stripped = pl.col("line").str.strip_chars()
     lines = lines.with_columns(
         is_bullet=pl.col("line").str.contains(rf"^\s*{BULLET}\s+\S"),
@@ -396,22 +422,11 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
             .then(bare.str.extract(r"([^.!?]*)$", 1).str.strip_chars())
         )
     )
-    return (
-        lines.with_columns(
-            depth=pl.col("line").str.extract(r"^(\s*)", 1).str.len_chars() // 2,
-            # a short text line opens a section only when its wording says which section it is
-            is_heading=pl.col("section_kind").is_not_null(),
-        )
-        .with_columns(
-            section=pl.when(pl.col("is_heading"))
-            .then(pl.col("bare"))
-            .otherwise(None)
-            .forward_fill()
-            .over(POSTING_NO, order_by="line_no"),
-            section_kind=pl.col("section_kind").forward_fill().over(POSTING_NO, order_by="line_no"),
-        )
-        .drop("_stripped", "_words", "_lead", "_short", "_candidate", "_heading_like", "_lead_in")
-    )
+    return lines.with_columns(
+        depth=pl.col("line").str.extract(r"^(\s*)", 1).str.len_chars() // 2,
+        # a short text line opens a section only when its wording says which section it is
+        is_heading=pl.col("section_kind").is_not_null(),
+    ).drop("_stripped", "_words", "_lead", "_short", "_candidate", "_heading_like", "_lead_in")
 
 
 def _is_action(line: pl.Expr) -> pl.Expr:

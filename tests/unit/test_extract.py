@@ -280,3 +280,34 @@ def test_section_kinds_of_masked_lines_are_null_and_the_others_as_computed_on_al
     assert kinds.to_list() == [
         k if t is not None else None for k, t in zip(everywhere, texts, strict=True)
     ]
+
+
+def test_lines_shared_by_postings_take_each_postings_own_section_and_order():
+    """Line features are worked out once per distinct line: a line that several postings
+    share (a bullet, a heading split off its line) must still fall in each posting's own
+    section, at its own place."""
+    shared_bullet = "- Build forecasting models for the supply team"
+    inline = "Responsibilities: Design pricing experiments; review model launches"
+    duties_first = f"What you'll do\n\n{shared_bullet}\n- Ship dashboards to growers\n"
+    benefits_first = f"Benefits\n\n{shared_bullet}\n- Paid parental leave\n"
+    out = extract(duties_first, benefits_first, f"{inline}\n\n{duties_first}", inline)
+    by_posting = {
+        p: g["text"].to_list() for (p,), g in out.group_by("posting_id", maintain_order=True)
+    }
+    assert by_posting == {
+        "p0": ["Build forecasting models for the supply team", "Ship dashboards to growers"],
+        # the same bullet under a benefits heading is not a duty
+        "p2": [
+            "Design pricing experiments",
+            "review model launches",
+            "Build forecasting models for the supply team",
+            "Ship dashboards to growers",
+        ],
+        "p3": ["Design pricing experiments", "review model launches"],
+    }
+    assert out.filter(pl.col("posting_id") == "p2")["section"].to_list() == [
+        "Responsibilities",
+        "Responsibilities",
+        "What you'll do",
+        "What you'll do",
+    ]
