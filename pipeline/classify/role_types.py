@@ -152,8 +152,15 @@ def _rate(text: pl.Expr, vocabulary: str | tuple[str, ...]) -> pl.Expr:
 
 
 def _bullets(text: pl.Expr) -> pl.Expr:
-    """The posting's bullet lines (responsibilities, requirements), without the prose around them."""
-    return text.str.extract_all(r"(?m)^[ \t]*[-•*▪◦·][^\n]*").list.join("\n").fill_null("")
+    """The posting's bullet lines (responsibilities, requirements), without the prose around
+    them, one per line."""
+    # the lines, kept where they start with a bullet: the same lines as a multi-line regex
+    # extraction, in a third of its time (which went on a value per match, and the join)
+    lines = text.str.split("\n").list.eval(pl.element().filter(pl.element().str.contains(_BULLET)))
+    return lines.list.join("\n").fill_null("")
+
+
+_BULLET = r"^[ \t]*[-•*▪◦·]"
 
 
 def _evidence(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from pipeline.classify.role_types import CLASSICAL_ML_TERMS, SUPPORT_TERMS, role_types
+from pipeline.classify.role_types import CLASSICAL_ML_TERMS, SUPPORT_TERMS, _bullets, role_types
 
 LABEL_SCHEMA = {
     "batch_id": pl.String,
@@ -288,3 +288,21 @@ def test_split_vocabularies_count_as_their_single_alternation(parts):
     )
     assert counts["one"].sum() > len(examples)
     assert (counts["one"] == counts["parts"]).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "bullets"),
+    [
+        (
+            "About us\n- build agents\n  * ship evals\nprose - not a bullet\n\t• own rag",
+            "- build agents\n  * ship evals\n\t• own rag",
+        ),
+        ("no bullets here\n\nat all", ""),
+        ("- only\n", "- only"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_bullets_are_the_lines_that_start_with_a_bullet(text, bullets):
+    frame = pl.DataFrame({"t": [text]}, schema={"t": pl.String})
+    assert frame.select(_bullets(pl.col("t"))).item() == bullets
