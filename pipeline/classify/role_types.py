@@ -151,6 +151,10 @@ def _rate(text: pl.Expr, vocabulary: str | tuple[str, ...]) -> pl.Expr:
     return matches * 1000 / length
 
 
+#: The start of a bullet line.
+_BULLET = r"^[ \t]*[-•*▪◦·]"
+
+
 def _bullets(text: pl.Expr) -> pl.Expr:
     """The posting's bullet lines (responsibilities, requirements), without the prose around
     them, one per line."""
@@ -158,9 +162,6 @@ def _bullets(text: pl.Expr) -> pl.Expr:
     # extraction, in a third of its time (which went on a value per match, and the join)
     lines = text.str.split("\n").list.eval(pl.element().filter(pl.element().str.contains(_BULLET)))
     return lines.list.join("\n").fill_null("")
-
-
-_BULLET = r"^[ \t]*[-•*▪◦·]"
 
 
 def _evidence(postings: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:

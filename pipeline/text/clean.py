@@ -97,8 +97,7 @@ def title_key(title: pl.Expr) -> pl.Expr:
 
 def _with_title_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Add `title_normalized`, `seniority` and `title_key`: functions of the title alone,
-    worked out once per distinct title (an employer posts the same titles again and again:
-    a hundred postings share a title in generated data, two in real data)."""
+    worked out once per distinct title (an employer posts the same titles again and again)."""
     titles = (
         frame.select("title")
         .unique()
