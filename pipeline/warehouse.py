@@ -559,16 +559,14 @@ def computed_chunks(
 
     `read` runs in the caller's thread, `compute` in up to `workers` (default STAGE_WORKERS)
     threads, and the caller writes each result as it is yielded: the warehouse connection is
-    only ever used by the caller's thread (one writer). One chunk more than `workers` is read
-    ahead, so that `workers` chunks are being computed while the caller writes the one
-    yielded (with `workers` only, one thread sat idle during every write); at most
-    `workers` + 1 chunks wait in memory."""
+    only ever used by the caller's thread (one writer), and at most `workers` chunks wait in
+    memory."""
     workers = workers or STAGE_WORKERS
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stage-chunk") as pool:
         in_flight: deque[tuple[int, pl.DataFrame, Future]] = deque()
         for done, part in enumerate(in_chunks(keys), start=1):
             in_flight.append((done, part, pool.submit(compute, read(part))))
-            if len(in_flight) > workers:
+            if len(in_flight) >= workers:
                 number, chunk, result = in_flight.popleft()
                 yield number, chunk, result.result()
         while in_flight:
