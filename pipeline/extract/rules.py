@@ -323,25 +323,20 @@ def lines_of(postings: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.col("line").fill_null(""))
         .pipe(_not_blank)
     )
+    distinct = given.select("line").unique()
     # the lines an inline heading splits (few, often none): joined back, then split
-    split = (
-        given.select("line")
-        .unique()
-        .pipe(_inline_heading_split)
-        .filter(pl.col("_split") != pl.col("line"))
-    )
+    split = distinct.pipe(_inline_heading_split).filter(pl.col("_split") != pl.col("line"))
     if split.height:
         given = (
             given.join(split, on="line", how="left", maintain_order="left")
             .select(POSTING_NO, line=pl.coalesce("_split", "line").str.split("\n"))
             .explode("line")
+            # a heading split off its line may leave an empty rest
+            .pipe(_not_blank)
         )
-    lines = (
-        given.with_columns(line_no=pl.int_range(pl.len()).over(POSTING_NO))
-        # an inline heading split off its line may leave an empty rest
-        .pipe(_not_blank)
-    )
-    features = lines.select("line").unique().pipe(_line_features)
+        distinct = given.select("line").unique()
+    lines = given.with_columns(line_no=pl.int_range(pl.len()).over(POSTING_NO))
+    features = distinct.pipe(_line_features)
     return lines.join(features, on="line", how="left", maintain_order="left").with_columns(
         section=pl.when(pl.col("is_heading"))
         .then(pl.col("bare"))
