@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipeline.text.normalise import WORD_HASH_SEED, word_hashes, word_tokens, words_of_tokens
+from pipeline.text.normalise import WORD_HASH_SEED, word_hashes, word_tokens
 
 NUM_PERM = 64
 _BUCKET_MASK = np.uint64(NUM_PERM - 1)
@@ -61,13 +61,16 @@ def shingle_hashes(tokens: pl.DataFrame) -> pl.DataFrame:
     Words are hashed once each, inside each text's list of words (no exploded frame of word
     strings), and a 3-gram's hash is mixed from its words' hashes in numpy, so no shingle
     string is built (millions of postings have billions of shingles)."""
-    words_of_text = words_of_tokens(pl.col("tokens"))
     hashed = pl.col("w") if "w" in tokens.columns else word_hashes(pl.col("tokens"))
     words = tokens.select("key", w=hashed).with_columns(n=pl.col("w").list.len())
     short = words.filter(pl.col("n").is_between(1, SHINGLE_WORDS - 1))
     short_hashes = tokens.join(
-        short.select("key"), on="key", how="semi", maintain_order="left"
-    ).select("key", h=words_of_text.list.join(" ").hash(seed=_SEED))
+        short.select("key"),
+        on="key",
+        how="semi",
+        maintain_order="left",
+        # a text split by `word_tokens` is its words one space apart: that is the shingle
+    ).select("key", h=pl.col("tokens").hash(seed=_SEED))
     long = words.filter(pl.col("n") >= SHINGLE_WORDS)
     counts = long["n"].to_numpy().astype(np.int64)
     w = long["w"].explode().to_numpy()
